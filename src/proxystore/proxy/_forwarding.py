@@ -1,0 +1,135 @@
+"""The forwarding rule: how a proxy's special methods reach its target.
+
+Every forwarded special method follows one rule: find the target (resolving
+the proxy if needed), then do the operation on the target exactly as the
+interpreter would on the bare object. The rule is written once, as the source
+template below; the class body of `Proxy` lists each operation as a one-line
+`forward(...)` that says what the operation does to the target.
+
+The methods are compiled from the template rather than built from closures so
+that each one is a single Python frame that reads the target straight from its
+slot: no property, no helper call, no `*args` packing on the hot path.
+"""
+
+from __future__ import annotations
+
+import linecache
+import sys
+from typing import Any
+
+__all__ = ['forward', 'install', 'lookup_special']
+
+_TEMPLATE = """\
+def {name}(self, {params}):
+    try:
+        target = _get_target(self)
+    except AttributeError:
+        target = _UNSET
+    if target is _UNSET:
+        target = _resolve(self)
+    {body}
+"""
+
+
+class _Rule:
+    """A forwarded special method, to be compiled by `install`.
+
+    Attributes:
+        operation: Python source, in terms of `target` and the parameters: an
+            expression whose value the method returns, or a statement.
+        params: The method's parameters after `self`.
+        inplace: The operation rebinds `target` (an augmented assignment);
+            the method stores the new target and returns the proxy.
+    """
+
+    __slots__ = ('inplace', 'operation', 'params')
+
+    def __init__(self, operation: str, params: str = '/', *, inplace: bool = False):
+        self.operation = operation
+        self.params = params
+        self.inplace = inplace
+
+    def source(self, name: str) -> str:
+        """Return the source of the method called `name`."""
+        if self.inplace:
+            body = f'{self.operation}\n    _set_target(self, target)\n    return self'
+        elif _is_expression(self.operation):
+            body = f'return {self.operation}'
+        else:
+            body = self.operation
+        return _TEMPLATE.format(name=name, params=self.params, body=body)
+
+
+def forward(operation: str, params: str = '/', *, inplace: bool = False) -> Any:
+    """Declare a special method that does `operation` to the target.
+
+    Args:
+        operation: Python source, in terms of `target` and the parameters: an
+            expression whose value the method returns, or a statement.
+        params: The method's parameters after `self`.
+        inplace: The operation rebinds `target` (an augmented assignment);
+            the method stores the new target and returns the proxy.
+
+    Returns:
+        A placeholder that `install` replaces with the compiled method (typed
+        `Any` so that type checkers accept every operation on a proxy).
+    """
+    return _Rule(operation, params, inplace=inplace)
+
+
+def _is_expression(source: str) -> bool:
+    try:
+        compile(source, '<rule>', 'eval')
+    except SyntaxError:
+        return False
+    return True
+
+
+def install(cls: type, namespace: dict[str, Any]) -> None:
+    """Compile every `forward` declared in `cls` into a method of `cls`.
+
+    Args:
+        cls: The class whose `forward` placeholders are replaced.
+        namespace: The globals the methods run in: `_get_target`,
+            `_set_target`, `_resolve`, `_UNSET` and whatever the operations
+            name.
+    """
+    rules = {k: v for k, v in vars(cls).items() if isinstance(v, _Rule)}
+    source = '\n'.join(rule.source(name) for name, rule in rules.items())
+    filename = f'<{cls.__module__}.{cls.__qualname__} forwarding>'
+    # Registered so that tracebacks through a forwarded method show its line.
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    code = compile(source, filename, 'exec')
+    methods: dict[str, Any] = {}
+    exec(code, namespace, methods)
+    for name, method in methods.items():
+        method.__qualname__ = f'{cls.__qualname__}.{name}'
+        method.__module__ = cls.__module__
+        setattr(cls, name, method)
+
+
+def lookup_special(obj: object, name: str, protocol: str) -> Any:
+    """Look up a special method on the type of `obj`, as the interpreter does.
+
+    Instance attributes are ignored, and a missing method raises the error the
+    interpreter raises for the statement that needs it.
+
+    Args:
+        obj: The object whose method is wanted.
+        name: The special method's name, e.g. `'__enter__'`.
+        protocol: The protocol's name for the error, e.g. `'context manager'`.
+
+    Returns:
+        The method, bound to `obj`.
+    """
+    cls = type(obj)
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            attribute = klass.__dict__[name]
+            get = getattr(type(attribute), '__get__', None)
+            return attribute if get is None else get(attribute, obj, cls)
+    if sys.version_info < (3, 11):
+        raise AttributeError(name)
+    raise TypeError(
+        f"'{cls.__qualname__}' object does not support the {protocol} protocol",
+    )

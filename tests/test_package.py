@@ -1,0 +1,62 @@
+"""The package's public surface matches proxystore 1.1.0's names."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import typing
+
+import proxystore
+import proxystore.proxy
+from proxystore.proxy import Proxy
+from proxystore.proxy import ProxyOr
+
+
+def test_version_comes_from_installed_metadata() -> None:
+    assert proxystore.__version__ == importlib.metadata.version('proxystore-proxy')
+
+
+def test_public_names() -> None:
+    expected = {
+        'DefaultClassType',
+        'DefaultHashType',
+        'FactoryType',
+        'Proxy',
+        'ProxyLocker',
+        'ProxyOr',
+        'ProxyResolveError',
+        'extract',
+        'get_factory',
+        'is_resolved',
+        'resolve',
+    }
+    assert expected <= set(proxystore.proxy.__all__)
+    for name in proxystore.proxy.__all__:
+        assert hasattr(proxystore.proxy, name)
+
+
+def test_public_objects_live_in_proxystore_proxy() -> None:
+    for name in ('Proxy', 'ProxyLocker', 'ProxyResolveError', 'extract', 'resolve'):
+        assert getattr(proxystore.proxy, name).__module__ == 'proxystore.proxy'
+
+
+def test_proxy_or_alias() -> None:
+    assert ProxyOr.__name__ == 'ProxyOr'
+    union = ProxyOr[int].__value__ if hasattr(ProxyOr[int], '__value__') else None
+    assert union is None or 'Proxy' in str(union)
+    assert typing.get_origin(ProxyOr[int]) is ProxyOr
+
+
+def test_proxy_is_generic() -> None:
+    alias = Proxy[int]
+    assert typing.get_origin(alias) is Proxy
+    assert typing.get_args(alias) == (int,)
+
+
+def test_type_aliases() -> None:
+    from proxystore.proxy import DefaultClassType
+    from proxystore.proxy import DefaultHashType
+    from proxystore.proxy import FactoryType
+
+    assert typing.get_args(DefaultClassType) == (type, type(None))
+    assert set(typing.get_args(DefaultHashType)) == {Exception, int, type(None)}
+    assert typing.get_origin(FactoryType[int]) is not None

@@ -1,0 +1,126 @@
+"""Pickling and copying a proxy carry only its factory and cached defaults."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+from typing import Any
+
+import cloudpickle
+import dill
+import pytest
+
+from proxystore.factory import LambdaFactory
+from proxystore.factory import SimpleFactory
+from proxystore.proxy import Proxy
+from proxystore.proxy import extract
+from proxystore.proxy import is_resolved
+
+PROTOCOLS = range(pickle.HIGHEST_PROTOCOL + 1)
+
+
+def load_blob(size: int) -> bytes:
+    """A module-level loader: pickles by reference."""
+    return b'x' * size
+
+
+@pytest.mark.parametrize('protocol', PROTOCOLS)
+def test_pickled_proxy_is_unresolved_and_resolves_again(protocol: int) -> None:
+    proxy = Proxy(LambdaFactory(load_blob, 4096))
+    assert len(proxy) == 4096
+    copy_ = pickle.loads(pickle.dumps(proxy, protocol=protocol))
+    assert type(copy_) is Proxy
+    assert not is_resolved(copy_)
+    assert copy_ == b'x' * 4096
+
+
+@pytest.mark.parametrize('protocol', PROTOCOLS)
+def test_pickle_of_resolved_proxy_stays_small(protocol: int) -> None:
+    proxy = Proxy(LambdaFactory(load_blob, 4096))
+    extract(proxy)
+    size = len(pickle.dumps(proxy, protocol=protocol))
+    assert size < 200, size
+
+
+@pytest.mark.parametrize('protocol', PROTOCOLS)
+def test_pickle_carries_cached_defaults(protocol: int) -> None:
+    proxy = Proxy(SimpleFactory('value'), cache_defaults=True, target='value')
+    copy_ = pickle.loads(pickle.dumps(proxy, protocol=protocol))
+    assert not is_resolved(copy_)
+    assert isinstance(copy_, str)
+    assert hash(copy_) == hash('value')
+    assert not is_resolved(copy_)
+
+
+def test_pickle_carries_cached_unhashable_error() -> None:
+    proxy = Proxy(SimpleFactory([1]), cache_defaults=True, target=[1])
+    copy_ = pickle.loads(pickle.dumps(proxy))
+    with pytest.raises(TypeError):
+        hash(copy_)
+    assert isinstance(copy_, list)
+    assert not is_resolved(copy_)
+
+
+@pytest.mark.parametrize('dumps', [cloudpickle.dumps, dill.dumps])
+def test_other_picklers(dumps: Any) -> None:
+    proxy = Proxy(lambda: [1, 2, 3])  # a lambda: needs cloudpickle or dill
+    extract(proxy)
+    copy_ = pickle.loads(dumps(proxy))
+    assert not is_resolved(copy_)
+    assert copy_ == [1, 2, 3]
+
+
+def test_pickle_does_not_resolve_the_proxy() -> None:
+    calls = []
+    proxy = Proxy(LambdaFactory(calls.append, 1))
+    pickle.dumps(proxy)
+    assert calls == []
+    assert not is_resolved(proxy)
+
+
+@pytest.mark.parametrize('copier', [copy.copy, copy.deepcopy])
+def test_copies_are_unresolved_proxies_with_the_factory(copier: Any) -> None:
+    proxy = Proxy(SimpleFactory([1, 2]))
+    assert proxy == [1, 2]
+    duplicate = copier(proxy)
+    assert type(duplicate) is Proxy
+    assert duplicate is not proxy
+    assert not is_resolved(duplicate)
+    assert duplicate == [1, 2]
+
+
+def test_copy_keeps_cached_defaults() -> None:
+    proxy = Proxy(SimpleFactory(3), cache_defaults=True, target=3)
+    duplicate = copy.copy(proxy)
+    assert isinstance(duplicate, int)
+    assert hash(duplicate) == 3
+    assert not is_resolved(duplicate)
+
+
+def test_reduce_names_are_the_proxys_own() -> None:
+    class Target:
+        def __reduce__(self) -> Any:
+            raise AssertionError('the target must not be pickled')
+
+        def __deepcopy__(self, memo: Any) -> Any:
+            raise AssertionError('the target must not be copied')
+
+    proxy = Proxy(SimpleFactory(1))
+    proxy.__proxy_wrapped__ = Target()
+    assert not is_resolved(pickle.loads(pickle.dumps(proxy)))
+    assert not is_resolved(copy.deepcopy(proxy))
+
+
+def test_uninitialized_proxy_cannot_be_pickled() -> None:
+    with pytest.raises(TypeError, match='not initialized'):
+        pickle.dumps(Proxy.__new__(Proxy))
+
+
+def test_pickles_load_as_proxystore_writes_them() -> None:
+    # The reconstructor name and arguments of proxystore 1.1.0's pickles.
+    from proxystore.proxy import _proxy_trampoline
+
+    proxy = _proxy_trampoline(SimpleFactory('v'), str, hash('v'))
+    assert isinstance(proxy, str)
+    assert not is_resolved(proxy)
+    assert pickle.loads(pickle.dumps(proxy)) == 'v'
