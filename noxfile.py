@@ -22,21 +22,27 @@ ROOT = Path(__file__).parent
 SUPPORTED = ('3.10', '3.11', '3.12', '3.13')
 
 
+def _real_interpreter(version: str) -> str | None:
+    # A pyenv shim is on PATH for every installed version, but runs only the
+    # selected ones: it does not count.
+    found = shutil.which(f'python{version}')
+    return None if found is None or 'shims' in Path(found).parts else found
+
+
 def _add_pyenv_interpreters() -> None:
     # pyenv installs interpreters outside PATH; make `python3.X` findable.
     root = Path(os.environ.get('PYENV_ROOT', Path.home() / '.pyenv'))
     found = []
     for version in SUPPORTED:
-        if shutil.which(f'python{version}'):
-            continue
-        found += sorted((root / 'versions').glob(f'{version}.*/bin'))[-1:]
+        if not _real_interpreter(version):
+            found += sorted((root / 'versions').glob(f'{version}.*/bin'))[-1:]
     if found:
         paths = [str(path) for path in found]
         os.environ['PATH'] = os.pathsep.join([*paths, os.environ['PATH']])
 
 
 _add_pyenv_interpreters()
-PYTHONS = [v for v in SUPPORTED if shutil.which(f'python{v}')] or None
+PYTHONS = [v for v in SUPPORTED if _real_interpreter(v)] or None
 
 
 @nox.session(python=PYTHONS)

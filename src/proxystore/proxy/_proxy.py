@@ -708,7 +708,9 @@ def _real(target: Any, convert: Callable[[Any], Any], methods: tuple[str, ...]) 
     # special methods they stand for here (used by '%d' % x, math.sqrt(x) and
     # the like) never do. So convert only what has a numeric method.
     cls = type(target)
-    if any(hasattr(cls, name) for name in methods):
+    if isinstance(target, (int, float, complex)) or any(
+        hasattr(cls, name) for name in methods
+    ):
         return convert(target)
     raise TypeError(
         f'{convert.__name__}() argument must be a real number, '
