@@ -65,7 +65,7 @@ def extract(proxy: Proxy[T]) -> T:
     """
     target = _peek('extract', proxy)
     if target is _UNSET:
-        return _resolve(proxy)
+        target = _resolve(proxy)
     return target  # type: ignore[no-any-return]
 
 

@@ -27,8 +27,7 @@ from typing import TypeVar
 from proxystore.proxy._forwarding import forward
 from proxystore.proxy._forwarding import install
 from proxystore.proxy._forwarding import lookup_special
-from proxystore.proxy._resolution import ProxyResolveError
-from proxystore.proxy._resolution import single_flight
+from proxystore.proxy._resolution import make_resolver
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -199,8 +198,7 @@ class Proxy(Generic[T]):
                 'Cannot pickle a proxy that is not initialized: '
                 '__proxy_factory__ is missing.',
             ) from None
-        default_class = _default_class(self)
-        default_hash = _default_hash(self)
+        default_class, default_hash = _defaults(self)
         cls = type(self)
         if cls is Proxy:
             if default_class is None and default_hash is None:
@@ -349,51 +347,21 @@ def _is_resolved(proxy: Any) -> bool:
     return _peek_target(proxy) is not _UNSET
 
 
-def _call_factory(proxy: Any) -> None:
-    try:
-        factory = _get_factory(proxy)
-    except AttributeError:
-        raise ProxyResolveError(
-            'Proxy is not initialized: __proxy_factory__ is missing.',
-        ) from None
-    try:
-        target = factory()
-    except Exception as error:
-        raise ProxyResolveError(
-            f'The proxy factory {_describe(factory)} raised '
-            f'{type(error).__name__}: {error}',
-            error,
-        ) from error
-    if target is proxy:
-        raise ProxyResolveError(
-            f'The proxy factory {_describe(factory)} returned the proxy itself.',
-        )
-    _set_target(proxy, target)
-
-
-def _resolve(proxy: Proxy[T]) -> T:
-    """Resolve an unresolved proxy and return its target."""
-    while True:
-        single_flight(proxy, _is_resolved, _call_factory)
-        target = _peek_target(proxy)
-        # _UNSET only if another thread made the proxy unresolved again.
-        if target is not _UNSET:
-            return target  # type: ignore[no-any-return]
+_resolve: Callable[[Proxy[Any]], Any] = make_resolver(
+    _get_target,
+    _set_target,
+    _get_factory,
+    _UNSET,
+)
+"""Resolve an unresolved proxy and return its target (see _resolution)."""
 
 
 def _target(proxy: Proxy[T]) -> T:
     """The target, resolving the proxy if needed."""
     target = _peek_target(proxy)
     if target is _UNSET:
-        return _resolve(proxy)
+        target = _resolve(proxy)
     return target  # type: ignore[no-any-return]
-
-
-def _describe(factory: object) -> str:
-    name = getattr(factory, '__qualname__', None)
-    if not isinstance(name, str):
-        name = f'of type {type(factory).__qualname__}'
-    return name
 
 
 # The cached defaults.
@@ -407,36 +375,48 @@ def _cache_defaults(proxy: Proxy[Any], target: object) -> None:
         _set_default_hash(proxy, error)
 
 
-def _default_class(proxy: Proxy[Any]) -> DefaultClassType:
+def _defaults(proxy: Proxy[Any]) -> tuple[DefaultClassType, DefaultHashType]:
+    """The cached class and hash; both slots are set, or neither."""
     try:
-        return _get_default_class(proxy)  # type: ignore[no-any-return]
+        return _get_default_class(proxy), _get_default_hash(proxy)
     except AttributeError:
-        return None
+        # Never cached: say so in the slots, so that the next read (the next
+        # pickling of the same proxy, say) costs no exception.
+        _set_default_class(proxy, None)
+        _set_default_hash(proxy, None)
+        return None, None
+
+
+def _default_class(proxy: Proxy[Any]) -> DefaultClassType:
+    return _defaults(proxy)[0]
 
 
 def _default_hash(proxy: Proxy[Any]) -> DefaultHashType:
-    try:
-        return _get_default_hash(proxy)  # type: ignore[no-any-return]
-    except AttributeError:
-        return None
+    return _defaults(proxy)[1]
 
 
 def _unresolved_class(proxy: Proxy[Any]) -> type:
-    default = _default_class(proxy)
+    try:
+        default = _get_default_class(proxy)
+    except AttributeError:
+        default = None
     if default is None:
         return _resolve(proxy).__class__  # type: ignore[no-any-return]
-    return default
+    return default  # type: ignore[no-any-return]
 
 
 def _unresolved_hash(proxy: Proxy[Any]) -> int:
-    default = _default_hash(proxy)
+    try:
+        default = _get_default_hash(proxy)
+    except AttributeError:
+        default = None
     if default is None:
         return hash(_resolve(proxy))
     if isinstance(default, Exception):
         # A new exception each time: re-raising the cached one would chain
         # every previous traceback onto it.
         raise type(default)(*default.args)
-    return default
+    return default  # type: ignore[no-any-return]
 
 
 def _check_default_class(value: Any) -> None:
@@ -476,11 +456,13 @@ def _set_factory(proxy: Proxy[Any], factory: Any) -> None:
 
 def _set_default_class_checked(proxy: Proxy[Any], value: Any) -> None:
     _check_default_class(value)
+    _defaults(proxy)
     _set_default_class(proxy, value)
 
 
 def _set_default_hash_checked(proxy: Proxy[Any], value: Any) -> None:
     _check_default_hash(value)
+    _defaults(proxy)
     _set_default_hash(proxy, value)
 
 

@@ -4,21 +4,26 @@ The state of every resolution in progress lives here, keyed by the proxy's id,
 so that a proxy carries no lock of its own: proxies are created by the
 million, resolutions in progress are few. A resolved proxy never gets here.
 
-One thread (the leader) calls the factory; every other thread that uses the
-proxy meanwhile waits on a gate that exists only once somebody waits, and then
-shares the leader's result or its error. The global lock guards only the
-bookkeeping, never a factory call, so different proxies resolve in parallel.
+The first thread to register a resolution (an atomic `dict.setdefault`) is its
+leader and calls the factory. A thread that needs the proxy meanwhile waits on
+a gate of its own (a plain lock) that the leader opens when it is done, and
+then shares the leader's target or its error. No lock is held while a factory
+runs, so different proxies resolve in parallel, and the leader takes no lock
+at all; the global lock guards only the wait-for graph that detects cycles.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from concurrent.futures import Future
+from queue import SimpleQueue
 from threading import Lock
+from threading import Thread
 from threading import get_ident
 from typing import Any
 
-__all__ = ['ProxyResolveError', 'single_flight']
+__all__ = ['ProxyResolveError', 'make_resolver', 'submit']
 
 
 class ProxyResolveError(Exception):
@@ -44,110 +49,230 @@ class ProxyResolveError(Exception):
         return type(self), (self.args[0], self.cause)
 
 
-class _Flight:
-    """A resolution in progress."""
+# A resolution in progress is a list: [leader's thread ident, error, ...]. It
+# doubles as an ordered log: each waiter appends its own (closed) gate, and
+# the leader, when it is done, appends _DONE and opens every gate before it.
+# list.append is atomic, so each side knows from the order whether the other
+# will act: the leader never takes a lock, with or without the GIL.
+# (A list, not a class: one is made for every resolution, on the hot path.)
+_OWNER, _ERROR, _LOG = 0, 1, 2
+_DONE: Any = object()
+_Flight = list[Any]
 
-    __slots__ = ('error', 'gate', 'owner')
 
-    def __init__(self, owner: int) -> None:
-        self.owner = owner
-        # Created by the first waiter, released by the leader when it is done.
-        self.gate: Any = None
-        self.error: BaseException | None = None
-
-
-_lock = Lock()
 _flights: dict[int, _Flight] = {}  # id(proxy) -> its resolution in progress
 _waiting: dict[int, _Flight] = {}  # thread ident -> the resolution it waits on
+_lock = Lock()  # guards _waiting
 
 
 def _reset_after_fork() -> None:
     # The child has only the forking thread: every other thread's resolution
-    # is gone with its thread, and the lock may have been held at the fork.
-    global _lock
+    # is gone with its thread, and a lock may have been held at the fork.
+    global _lock, _pool, _pool_lock
     _lock = Lock()
+    _pool_lock = Lock()
     _flights.clear()
     _waiting.clear()
+    _pool = None
 
 
-if hasattr(os, 'register_at_fork'):  # pragma: no branch
-    os.register_at_fork(after_in_child=_reset_after_fork)
+os.register_at_fork(after_in_child=_reset_after_fork)
 
 
-def _would_deadlock(flight: _Flight, me: int) -> bool:
-    # Follow "waits for" edges from the flight's owner; reaching this thread
-    # means the factories form a cycle. Called with the lock held.
-    owner = flight.owner
-    for _ in range(len(_waiting) + 1):
-        if owner == me:
-            return True
-        waited = _waiting.get(owner)
-        if waited is None:
-            return False
-        owner = waited.owner
-    return True  # pragma: no cover - a cycle not through this thread
+def _cycle_error() -> ProxyResolveError:
+    return ProxyResolveError(
+        'Cannot resolve the proxy: its factory needs the proxy itself, '
+        'directly or through other proxies (a cycle).',
+    )
 
 
-def single_flight(
-    proxy: object,
-    is_done: Callable[[object], bool],
-    compute: Callable[[object], Any],
-) -> None:
-    """Run `compute(proxy)` in one thread while the others wait for it.
-
-    Args:
-        proxy: The proxy to resolve.
-        is_done: Tells whether the proxy has been resolved meanwhile.
-        compute: Resolves the proxy; called by exactly one thread at a time.
+def _wait_for(key: int, flight: _Flight) -> None:
+    """Wait until `flight` (the resolution of proxy `key`) is over.
 
     Raises:
-        ProxyResolveError: If `compute` raised it (every waiting thread gets
-            an error of its own with the same message and cause), or if the
-            resolution would wait on itself.
+        ProxyResolveError: If the resolution failed, or if waiting would
+            never end (the factories wait on each other).
     """
-    key = id(proxy)
     me = get_ident()
-    while True:
-        with _lock:
-            if is_done(proxy):
-                return
-            flight = _flights.get(key)
-            if flight is None:
-                flight = _flights[key] = _Flight(me)
-                leader = True
-            else:
-                if _would_deadlock(flight, me):
-                    raise ProxyResolveError(
-                        'Cannot resolve the proxy: its factory needs the proxy '
-                        'itself, directly or through other proxies (a cycle).',
-                    )
-                if flight.gate is None:
-                    flight.gate = Lock()
-                    flight.gate.acquire()
-                _waiting[me] = flight
-                leader = False
-        if leader:
+    with _lock:
+        if _flights.get(key) is not flight:
+            return  # already over
+        owner = flight[_OWNER]
+        # Follow the "waits for" edges from the leader: reaching this thread
+        # means the factories wait on each other, which would never end.
+        while True:
+            if owner == me:
+                raise _cycle_error()
+            waited = _waiting.get(owner)
+            if waited is None:
+                break
+            owner = waited[_OWNER]
+        _waiting[me] = flight
+    try:
+        gate = Lock()
+        gate.acquire()
+        flight.append(gate)
+        for entry in flight[_LOG:]:
+            if entry is gate:  # appended before _DONE: the leader will open it
+                gate.acquire()
+                break
+            if entry is _DONE:
+                break
+    finally:
+        del _waiting[me]
+    shared = flight[_ERROR]
+    if isinstance(shared, ProxyResolveError):
+        # A fresh exception per thread: one instance raised in several
+        # threads at once would share (and garble) its traceback.
+        raise ProxyResolveError(shared.args[0], shared.cause) from shared.cause
+
+
+def _open_gates(flight: _Flight) -> None:
+    # The gates appended before _DONE belong to threads that will wait.
+    for entry in flight[_LOG:]:
+        if entry is _DONE:
+            return
+        entry.release()
+
+
+def make_resolver(
+    get_target: Callable[[Any], Any],
+    set_target: Callable[[Any, Any], None],
+    get_factory: Callable[[Any], Any],
+    unset: object,
+) -> Callable[[Any], Any]:
+    """Build the function that resolves a proxy, for the given slot accessors.
+
+    Args:
+        get_target: Reads the target slot (`unset` while unresolved).
+        set_target: Writes the target slot.
+        get_factory: Reads the factory slot (`AttributeError` if missing).
+        unset: The target slot's value while the proxy is unresolved.
+
+    Returns:
+        `resolve(proxy)`, which returns the proxy's target, calling the
+        factory if no other thread is doing so, and waiting for that thread
+        otherwise.
+    """
+
+    def resolve(proxy: Any) -> Any:
+        key = id(proxy)
+        while True:
+            flight: _Flight = [get_ident(), None]
+            current = _flights.setdefault(key, flight)
+            if current is not flight:
+                _wait_for(key, current)
+                try:
+                    target = get_target(proxy)
+                except AttributeError:
+                    target = unset
+                if target is not unset:
+                    return target
+                continue  # the leader was interrupted: lead again
             try:
-                compute(proxy)
+                try:
+                    target = get_target(proxy)
+                except AttributeError:
+                    target = unset
+                if target is not unset:  # resolved by a leader just before us
+                    return target
+                try:
+                    factory = get_factory(proxy)
+                except AttributeError:
+                    raise ProxyResolveError(
+                        'Proxy is not initialized: __proxy_factory__ is missing.',
+                    ) from None
+                try:
+                    target = factory()
+                except Exception as error:
+                    raise ProxyResolveError(
+                        f'The proxy factory {_describe(factory)} raised '
+                        f'{type(error).__name__}: {error}',
+                        error,
+                    ) from error
+                if target is proxy:
+                    raise ProxyResolveError(
+                        f'The proxy factory {_describe(factory)} returned the '
+                        'proxy itself.',
+                    )
+                set_target(proxy, target)
+                return target
             except BaseException as failure:
-                flight.error = failure
+                flight[_ERROR] = failure
                 raise
             finally:
-                with _lock:
-                    _flights.pop(key, None)
-                if flight.gate is not None:
-                    flight.gate.release()
-            return
-        try:
-            flight.gate.acquire()
-            flight.gate.release()
-        finally:
-            with _lock:
-                _waiting.pop(me, None)
-        shared = flight.error
-        if isinstance(shared, ProxyResolveError):
-            # A fresh exception per thread: one instance raised in several
-            # threads at once would share (and garble) its traceback.
-            raise ProxyResolveError(shared.args[0], shared.cause) from shared.cause
-        # Success, or the leader was interrupted (KeyboardInterrupt and the
-        # like are the leader's own): look again, and lead if still needed.
+                _flights.pop(key, None)  # gone if a fork reset it
+                flight.append(_DONE)
+                if len(flight) > _LOG + 1:  # somebody waits
+                    _open_gates(flight)
+
+    return resolve
+
+
+def _describe(factory: object) -> str:
+    name = getattr(factory, '__qualname__', None)
+    if not isinstance(name, str):
+        name = f'of type {type(factory).__qualname__}'
+    return name
+
+
+# Background resolution: a few daemon threads, started on demand, so that a
+# slow factory never keeps the interpreter from exiting.
+
+_MAX_WORKERS = min(8, (os.cpu_count() or 1) + 4)
+
+
+class _Pool:
+    """A minimal pool of daemon threads that run submitted calls."""
+
+    def __init__(self, max_workers: int) -> None:
+        self._max_workers = max_workers
+        self._jobs: SimpleQueue[tuple[Future[Any], Callable[[], Any]]] = SimpleQueue()
+        self._lock = Lock()
+        self._idle = 0
+        self._workers = 0
+
+    def submit(self, call: Callable[[], Any]) -> Future[Any]:
+        future: Future[Any] = Future()
+        self._jobs.put((future, call))
+        with self._lock:
+            start = self._idle == 0 and self._workers < self._max_workers
+            if start:
+                self._workers += 1
+        if start:
+            Thread(target=self._work, name='proxy-resolver', daemon=True).start()
+        return future
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                self._idle += 1
+            future, call = self._jobs.get()
+            with self._lock:
+                self._idle -= 1
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(call())
+                except BaseException as error:  # handed to the future, as is
+                    future.set_exception(error)
+
+
+_pool: _Pool | None = None
+_pool_lock = Lock()
+
+
+def submit(call: Callable[[], Any]) -> Future[Any]:
+    """Run `call` in a background daemon thread and return its future.
+
+    Args:
+        call: What to run; its result (or exception) completes the future.
+
+    Returns:
+        The future of the call.
+    """
+    global _pool
+    if _pool is None:
+        with _pool_lock:
+            if _pool is None:
+                _pool = _Pool(_MAX_WORKERS)
+    return _pool.submit(call)
