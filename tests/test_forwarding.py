@@ -21,6 +21,9 @@ from typing import Any
 
 import pytest
 
+from _transparency import known_difference
+from _transparency import outcome
+from _transparency import same
 from proxystore.proxy import Proxy
 from proxystore.proxy import extract
 from proxystore.proxy import is_resolved
@@ -216,56 +219,6 @@ async def _await(x: Any) -> Any:
 
 async def _async_for(x: Any) -> Any:
     return [item async for item in x]
-
-
-# Operations a pure-Python proxy cannot make exact, with why. Only these may
-# differ; test_every_known_difference_still_occurs keeps the list honest.
-_PARSED = {'str', 'numeric str', 'bytes', 'bytearray'}
-
-
-def known_difference(name: str, target: str, other: Any = None) -> str | None:
-    """Why `name` (with the `other` operand) on a proxy of `target` may differ."""
-    if name in {'int', 'float', 'complex'} and target in _PARSED:
-        # Given the real type these parse; a proxy converts with the target's
-        # numeric methods, so that '%d' % proxy and math.sqrt(proxy) refuse
-        # strings exactly as they do bare.
-        return 'int(), float() and complex() parse only a real str or bytes'
-    if name == 'mod' and isinstance(other, str):
-        return "'...' % proxy takes any object with __getitem__ for a mapping"
-    if name == 'concat' and isinstance(other, (str, list)):
-        return 'str and list concatenation accept only their own type'
-    if name == 'iconcat' and isinstance(other, (set, frozenset)):
-        return 'in-place concatenation needs both operands to be sequences'
-    if name == 'pow mod 5' and other is not None:
-        return 'three-argument pow() never tries the reflected method (< 3.14)'
-    if name == 'async with' and target == 'int' and sys.version_info < (3, 11):
-        return '3.10 raises AttributeError for a missing __aenter__'
-    return None
-
-
-def outcome(function: Callable[[], Any]) -> tuple[str, Any]:
-    try:
-        result = function()
-    except Exception as error:
-        return 'raised', type(error)
-    if isinstance(result, Proxy):
-        result = extract(result)
-    return 'returned', result
-
-
-def same(bare: tuple[str, Any], proxied: tuple[str, Any]) -> bool:
-    if bare[0] != proxied[0]:
-        return False
-    if bare[0] == 'raised':
-        return bare[1] is proxied[1]
-    a, b = bare[1], proxied[1]
-    if isinstance(a, float) and math.isnan(a):
-        return isinstance(b, float) and math.isnan(b)
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, list) and a and callable(a[0]):
-        return True  # e.g. dir() of a class: compared by length below
-    return bool(a == b) or a is b
 
 
 def check(

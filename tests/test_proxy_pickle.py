@@ -124,3 +124,55 @@ def test_pickles_load_as_proxystore_writes_them() -> None:
     assert isinstance(proxy, str)
     assert not is_resolved(proxy)
     assert pickle.loads(pickle.dumps(proxy)) == 'v'
+
+
+def load_pid() -> int:
+    """A factory that reports the process it runs in."""
+    import os
+
+    return os.getpid()
+
+
+def arrival(proxy: Proxy[int]) -> tuple[bool, int, int]:
+    """In the worker: was the proxy unresolved on arrival, and where did it resolve."""
+    import os
+
+    unresolved = not is_resolved(proxy)
+    return unresolved, extract(proxy), os.getpid()
+
+
+def test_proxy_sent_to_a_spawned_process_resolves_only_there() -> None:
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    proxy = Proxy(load_pid)
+    context = multiprocessing.get_context('spawn')
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        unresolved, resolved_in, worker = pool.submit(arrival, proxy).result(timeout=60)
+    assert unresolved
+    assert resolved_in == worker != os.getpid()
+    assert not is_resolved(proxy)  # the parent never called the factory
+
+
+def test_unpicklable_factory_fails_clearly_and_loses_nothing() -> None:
+    import threading
+
+    class HoldsALock:
+        def __init__(self) -> None:
+            self.lock = threading.Lock()
+
+        def __call__(self) -> str:
+            return 'value'
+
+    proxy = Proxy(HoldsALock())
+    with pytest.raises((TypeError, AttributeError, pickle.PicklingError)) as info:
+        pickle.dumps(proxy)
+    # The pickler names what it cannot pickle: the local class here.
+    assert 'HoldsALock' in str(info.value) or 'lock' in str(info.value)
+    assert not is_resolved(proxy)
+    assert proxy == 'value'  # the proxy is untouched and still works
+
+    with pytest.raises((pickle.PicklingError, AttributeError)) as info:
+        pickle.dumps(Proxy(lambda: 1))
+    assert 'lambda' in str(info.value)

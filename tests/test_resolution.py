@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -13,6 +15,8 @@ from proxystore.proxy import Proxy
 from proxystore.proxy import ProxyResolveError
 from proxystore.proxy import extract
 from proxystore.proxy import is_resolved
+from proxystore.proxy import resolve_async
+from proxystore.proxy._resolution import _waiting
 
 THREADS = 8
 
@@ -189,3 +193,229 @@ def test_interrupted_leader_lets_a_waiter_take_over() -> None:
     assert len(interrupted) == 1
     assert waiter_result == ['second try']
     assert calls == ['leader', 'waiter']
+
+
+# Stress: many threads, many trials, a factory that sleeps to widen races.
+
+TRIALS = 25
+
+
+class Probe:
+    """A factory that counts calls and the most that ever ran at once.
+
+    With `waiters`, a call first waits (up to a second) until that many other
+    threads wait on the resolution, so that a race is certain to be a race.
+    """
+
+    def __init__(
+        self,
+        value: Any = 'value',
+        *,
+        fail: bool = False,
+        waiters: int = 0,
+    ) -> None:
+        self.value = value
+        self.fail = fail
+        self.waiters = waiters
+        self.calls = 0
+        self.running = 0
+        self.most_at_once = 0
+        self._lock = threading.Lock()
+
+    def __call__(self) -> Any:
+        with self._lock:
+            self.calls += 1
+            self.running += 1
+            self.most_at_once = max(self.most_at_once, self.running)
+        deadline = time.monotonic() + 1
+        while len(_waiting) < self.waiters and time.monotonic() < deadline:
+            time.sleep(0.0005)
+        time.sleep(0.001)
+        with self._lock:
+            self.running -= 1
+        if self.fail:
+            raise ValueError('boom')
+        return self.value
+
+
+def race(proxy: Any, *uses: Any, threads: int = THREADS) -> list[Any]:
+    """Apply the uses (round robin) to the proxy in threads started at once."""
+    barrier = threading.Barrier(threads)
+
+    def run(index: int) -> Any:
+        barrier.wait()
+        try:
+            return uses[index % len(uses)](proxy)
+        except ProxyResolveError as error:
+            return error
+
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(run, range(threads)))
+
+
+def test_stress_racing_uses_call_the_factory_exactly_once() -> None:
+    for _ in range(TRIALS):
+        target = [1, 2, 3]
+        factory = Probe(target)
+        proxy: Any = Proxy(factory)
+        results = race(
+            proxy,
+            extract,
+            len,
+            lambda p: p.count(1),
+            lambda p: isinstance(p, list),
+            lambda p: p == [1, 2, 3],
+            lambda p: p[0],
+        )
+        assert factory.calls == 1
+        assert results[:6] == [target, 3, 1, True, True, 1]
+        assert results[0] is target
+
+
+def test_stress_failing_factory_fails_every_thread_once_per_round() -> None:
+    for _ in range(TRIALS):
+        factory = Probe(fail=True, waiters=THREADS - 1)
+        proxy: Any = Proxy(factory)
+        results = race(proxy, extract)
+        assert factory.calls == 1
+        assert all(isinstance(r, ProxyResolveError) for r in results)
+        assert not is_resolved(proxy)
+        factory.fail = False
+        factory.waiters = 0
+        assert extract(proxy) == 'value'
+        assert factory.calls == 2
+
+
+def test_stress_resolve_async_racing_direct_use() -> None:
+    for _ in range(TRIALS):
+        factory = Probe()
+        proxy: Any = Proxy(factory)
+        results = race(proxy, resolve_async, extract, lambda p: p.upper())
+        futures = results[::3]
+        assert all(f.result(timeout=5) == 'value' for f in futures)
+        assert factory.calls == 1
+
+
+def test_stress_unresolving_while_others_use_the_proxy() -> None:
+    factory = Probe([7])
+    proxy: Any = Proxy(factory)
+    stop = threading.Event()
+    errors: list[BaseException] = []
+    results: list[Any] = []
+
+    def use() -> None:
+        while not stop.is_set():
+            try:
+                results.append(proxy[0])
+            except BaseException as error:  # reported below
+                errors.append(error)
+
+    def unresolve() -> None:
+        for _ in range(100):
+            del proxy.__proxy_wrapped__
+            time.sleep(0.0005)
+
+    users = [threading.Thread(target=use) for _ in range(4)]
+    for thread in users:
+        thread.start()
+    unresolve()
+    stop.set()
+    for thread in users:
+        thread.join()
+    assert errors == []
+    assert results
+    assert set(results) == {7}
+    assert factory.most_at_once == 1  # never two factory calls at once
+    assert 1 <= factory.calls <= 101
+
+
+# Background resolution.
+
+
+def test_resolve_async_resolves_in_a_daemon_thread() -> None:
+    ran_in: list[threading.Thread] = []
+
+    def factory() -> str:
+        ran_in.append(threading.current_thread())
+        return 'value'
+
+    proxy = Proxy(factory)
+    future = resolve_async(proxy)
+    assert future.result(timeout=5) == 'value'
+    assert is_resolved(proxy)
+    assert ran_in[0] is not threading.current_thread()
+    assert ran_in[0].daemon
+
+
+def test_resolve_async_on_a_resolved_proxy_is_done_at_once() -> None:
+    proxy = Proxy(lambda: 'value', target='value')
+    future = resolve_async(proxy)
+    assert future.done()
+    assert future.result() == 'value'
+
+
+def test_resolve_async_failure_is_in_the_future() -> None:
+    factory = Probe(fail=True)
+    proxy = Proxy(factory)
+    future = resolve_async(proxy)
+    error = future.exception(timeout=5)
+    assert isinstance(error, ProxyResolveError)
+    assert isinstance(error.cause, ValueError)
+    assert not is_resolved(proxy)
+
+
+def test_resolve_async_overlaps_slow_factories() -> None:
+    proxies = [Proxy(lambda: time.sleep(0.2) or 1) for _ in range(4)]
+    start = time.perf_counter()
+    futures = [resolve_async(p) for p in proxies]
+    assert [f.result(timeout=5) for f in futures] == [1, 1, 1, 1]
+    # Run one after the other they would take 0.8 s; a generous bound.
+    assert time.perf_counter() - start < 0.75
+
+
+def test_resolve_async_from_asyncio() -> None:
+    import asyncio
+
+    async def main() -> Any:
+        proxy = Proxy(lambda: time.sleep(0.01) or 'value')
+        return await asyncio.wrap_future(resolve_async(proxy))
+
+    assert asyncio.run(main()) == 'value'
+
+
+def test_resolve_async_refuses_non_proxies() -> None:
+    with pytest.raises(TypeError, match='resolve_async'):
+        resolve_async('value')  # type: ignore[arg-type]
+
+
+# Processes.
+
+
+@pytest.mark.skipif(not hasattr(os, 'fork'), reason='needs os.fork')
+def test_fork_while_another_thread_resolves() -> None:
+    started = threading.Event()
+    release = threading.Event()
+
+    def slow() -> str:
+        started.set()
+        release.wait(timeout=5)
+        return 'parent'
+
+    proxy: Any = Proxy(slow)
+    resolver = threading.Thread(target=lambda: extract(proxy))
+    resolver.start()
+    assert started.wait(timeout=5)
+    # The child inherits the registered resolution but not the thread doing
+    # it: it must resolve on its own instead of waiting forever.
+    proxy.__proxy_factory__ = lambda: 'child'
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', DeprecationWarning)  # fork with threads
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports by its exit code
+        code = 0 if extract(proxy) == 'child' else 1
+        os._exit(code)
+    release.set()
+    resolver.join(timeout=5)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status)
+    assert os.WEXITSTATUS(status) == 0

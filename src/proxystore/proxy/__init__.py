@@ -16,6 +16,7 @@ from proxystore.proxy._helpers import extract
 from proxystore.proxy._helpers import get_factory
 from proxystore.proxy._helpers import is_resolved
 from proxystore.proxy._helpers import resolve
+from proxystore.proxy._helpers import resolve_async
 from proxystore.proxy._locker import ProxyLocker
 from proxystore.proxy._proxy import DefaultClassType
 from proxystore.proxy._proxy import DefaultHashType
@@ -37,6 +38,7 @@ __all__ = [
     'get_factory',
     'is_resolved',
     'resolve',
+    'resolve_async',
 ]
 
 T = TypeVar('T')
@@ -44,7 +46,14 @@ T = TypeVar('T')
 ProxyOr = TypeAliasType('ProxyOr', 'Proxy[T] | T', type_params=(T,))
 """A `Proxy[T]` or a plain `T`: for code that takes either."""
 
-for _public in (ProxyResolveError, extract, get_factory, is_resolved, resolve):
+for _public in (
+    ProxyResolveError,
+    extract,
+    get_factory,
+    is_resolved,
+    resolve,
+    resolve_async,
+):
     _public.__module__ = __name__
 del _public
 

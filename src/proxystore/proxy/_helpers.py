@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from typing import Any
 from typing import TypeVar
 
@@ -11,6 +12,7 @@ from proxystore.proxy._proxy import Proxy
 from proxystore.proxy._proxy import _get_factory
 from proxystore.proxy._proxy import _get_target
 from proxystore.proxy._proxy import _resolve
+from proxystore.proxy._resolution import submit
 
 T = TypeVar('T')
 
@@ -97,3 +99,43 @@ def resolve(proxy: Proxy[T]) -> None:
     """
     if _peek('resolve', proxy) is _UNSET:
         _resolve(proxy)
+
+
+def resolve_async(proxy: Proxy[T]) -> Future[T]:
+    """Start resolving a proxy in the background and return its future.
+
+    The factory runs in a background daemon thread, so that its I/O overlaps
+    other work. Using the proxy meanwhile waits for that resolution rather
+    than calling the factory a second time. On a resolved proxy the future
+    is already done.
+
+    ```python
+    from proxystore.proxy import Proxy, extract, resolve_async
+
+    proxy = Proxy(lambda: sum(range(10)))
+    future = resolve_async(proxy)   # the factory starts now...
+    # ... other work ...
+    assert future.result() == 45    # ... and has run once
+    assert extract(proxy) == 45
+    ```
+
+    From asyncio, `await asyncio.wrap_future(resolve_async(proxy))` waits
+    without blocking the event loop.
+
+    Args:
+        proxy: The proxy to resolve.
+
+    Returns:
+        A future of the proxy's target. Its exception is the
+        `ProxyResolveError` if the factory fails (the proxy then stays
+        unresolved).
+
+    Raises:
+        TypeError: If `proxy` is not a `Proxy`.
+    """
+    target = _peek('resolve_async', proxy)
+    if target is _UNSET:
+        return submit(lambda: _resolve(proxy))
+    future: Future[T] = Future()
+    future.set_result(target)
+    return future

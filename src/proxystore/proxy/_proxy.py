@@ -210,6 +210,24 @@ class Proxy(Generic[T]):
     def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
         return type(self).__reduce__(self)
 
+    def __array_ufunc__(
+        self,
+        ufunc: Any,
+        method: str,
+        *inputs: Any,
+        **kwargs: Any,
+    ) -> Any:
+        # NumPy looks this hook up on the type and would otherwise take a
+        # proxy for an opaque object (arr + proxy of 1 would be an object
+        # array): hand the ufunc the targets instead.
+        inputs = tuple(_target(x) if isinstance(x, Proxy) else x for x in inputs)
+        out = kwargs.get('out')
+        if out is not None:
+            kwargs['out'] = tuple(
+                _target(x) if isinstance(x, Proxy) else x for x in out
+            )
+        return getattr(ufunc, method)(*inputs, **kwargs)
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         _install_subclass_hooks(cls)
@@ -354,6 +372,11 @@ _resolve: Callable[[Proxy[Any]], Any] = make_resolver(
     _UNSET,
 )
 """Resolve an unresolved proxy and return its target (see _resolution)."""
+
+
+def _unwrap(value: Any) -> Any:
+    """The target of a proxy (resolving it), or the value itself."""
+    return _target(value) if isinstance(value, Proxy) else value
 
 
 def _target(proxy: Proxy[T]) -> T:
@@ -732,11 +755,7 @@ def _aexit(target: Any, *exc_info: Any) -> Any:
 def _pow3(base: Any, exponent: Any, modulus: Any) -> Any:
     # Three-argument pow() never asks a proxy exponent or modulus for help:
     # hand it their targets.
-    if isinstance(exponent, Proxy):
-        exponent = _target(exponent)
-    if isinstance(modulus, Proxy):
-        modulus = _target(modulus)
-    return pow(base, exponent, modulus)
+    return pow(base, _unwrap(exponent), _unwrap(modulus))
 
 
 async def _await(target: Any) -> Any:
