@@ -16,6 +16,7 @@ from proxystore.proxy import ProxyResolveError
 from proxystore.proxy import extract
 from proxystore.proxy import is_resolved
 from proxystore.proxy import resolve_async
+from proxystore.proxy._resolution import _MAX_WORKERS
 from proxystore.proxy._resolution import _waiting
 
 THREADS = 8
@@ -364,13 +365,16 @@ def test_resolve_async_failure_is_in_the_future() -> None:
     assert not is_resolved(proxy)
 
 
-def test_resolve_async_overlaps_slow_factories() -> None:
-    proxies = [Proxy(lambda: time.sleep(0.2) or 1) for _ in range(4)]
-    start = time.perf_counter()
+@pytest.mark.parametrize('count', [2, _MAX_WORKERS])
+def test_resolve_async_runs_factories_at_the_same_time(count: int) -> None:
+    # Make sure a worker is already idle: new jobs must not queue behind it.
+    resolve_async(Proxy(lambda: 0)).result(timeout=5)
+    time.sleep(0.01)
+    # Each factory returns only once all of them have started: together.
+    barrier = threading.Barrier(count, timeout=10)
+    proxies = [Proxy(lambda: barrier.wait() >= 0) for _ in range(count)]
     futures = [resolve_async(p) for p in proxies]
-    assert [f.result(timeout=5) for f in futures] == [1, 1, 1, 1]
-    # Run one after the other they would take 0.8 s; a generous bound.
-    assert time.perf_counter() - start < 0.75
+    assert [f.result(timeout=15) for f in futures] == [True] * count
 
 
 def test_resolve_async_from_asyncio() -> None:

@@ -155,14 +155,26 @@ class Proxy(Generic[T]):
     def __setattr__(self, name: str, value: Any) -> None:
         if name in _OWN_NAMES:
             _own_set(self, name, value)
-        else:
-            setattr(_target(self), name, value)
+            return
+        try:
+            target = _get_target(self)
+        except AttributeError:
+            target = _UNSET
+        if target is _UNSET:
+            target = _resolve(self)
+        setattr(target, name, value)
 
     def __delattr__(self, name: str) -> None:
         if name in _OWN_NAMES:
             _own_del(self, name)
-        else:
-            delattr(_target(self), name)
+            return
+        try:
+            target = _get_target(self)
+        except AttributeError:
+            target = _UNSET
+        if target is _UNSET:
+            target = _resolve(self)
+        delattr(target, name)
 
     # The proxy's own behaviour: hashing (it may answer from the cache),
     # repr (it never resolves), pickling and copying (only the factory).
@@ -321,7 +333,11 @@ class Proxy(Generic[T]):
     __next__ = forward('next(target)')
     __reversed__ = forward('reversed(target)')
 
-    __call__ = forward('target(*args, **kwargs)', '/, *args, **kwargs')
+    # Most calls pass no keywords: do not unpack an empty dict for them.
+    __call__ = forward(
+        'target(*args, **kwargs) if kwargs else target(*args)',
+        '/, *args, **kwargs',
+    )
     __enter__ = forward('_enter(target)')
     __exit__ = forward('_exit(target, *exc_info)', '/, *exc_info')
     __aenter__ = forward('_aenter(target)')

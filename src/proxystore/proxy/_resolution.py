@@ -155,56 +155,57 @@ def make_resolver(
         otherwise.
     """
 
+    def peek(proxy: Any) -> Any:
+        try:
+            return get_target(proxy)
+        except AttributeError:  # not initialized
+            return unset
+
     def resolve(proxy: Any) -> Any:
         key = id(proxy)
-        while True:
-            flight: _Flight = [get_ident(), None]
-            current = _flights.setdefault(key, flight)
-            if current is not flight:
-                _wait_for(key, current)
-                try:
-                    target = get_target(proxy)
-                except AttributeError:
-                    target = unset
-                if target is not unset:
-                    return target
-                continue  # the leader was interrupted: lead again
-            try:
-                try:
-                    target = get_target(proxy)
-                except AttributeError:
-                    target = unset
-                if target is not unset:  # resolved by a leader just before us
-                    return target
-                try:
-                    factory = get_factory(proxy)
-                except AttributeError:
-                    raise ProxyResolveError(
-                        'Proxy is not initialized: __proxy_factory__ is missing.',
-                    ) from None
-                try:
-                    target = factory()
-                except Exception as error:
-                    raise ProxyResolveError(
-                        f'The proxy factory {_describe(factory)} raised '
-                        f'{type(error).__name__}: {error}',
-                        error,
-                    ) from error
-                if target is proxy:
-                    raise ProxyResolveError(
-                        f'The proxy factory {_describe(factory)} returned the '
-                        'proxy itself.',
-                    )
-                set_target(proxy, target)
+        flight: _Flight = [get_ident(), None]
+        while (current := _flights.setdefault(key, flight)) is not flight:
+            _wait_for(key, current)
+            target = peek(proxy)
+            if target is not unset:
                 return target
-            except BaseException as failure:
-                flight[_ERROR] = failure
-                raise
-            finally:
-                _flights.pop(key, None)  # gone if a fork reset it
-                flight.append(_DONE)
-                if len(flight) > _LOG + 1:  # somebody waits
-                    _open_gates(flight)
+            # The leader was interrupted (or the proxy unresolved again): lead.
+        try:
+            try:
+                target = get_target(proxy)
+            except AttributeError:  # not initialized
+                target = unset
+            if target is not unset:  # resolved by a leader just before us
+                return target
+            try:
+                factory = get_factory(proxy)
+            except AttributeError:
+                raise ProxyResolveError(
+                    'Proxy is not initialized: __proxy_factory__ is missing.',
+                ) from None
+            try:
+                target = factory()
+            except Exception as error:
+                raise ProxyResolveError(
+                    f'The proxy factory {_describe(factory)} raised '
+                    f'{type(error).__name__}: {error}',
+                    error,
+                ) from error
+            if target is proxy:
+                raise ProxyResolveError(
+                    f'The proxy factory {_describe(factory)} returned the '
+                    'proxy itself.',
+                )
+            set_target(proxy, target)
+            return target
+        except BaseException as failure:
+            flight[_ERROR] = failure
+            raise
+        finally:
+            _flights.pop(key, None)  # gone if the factory forked: reset in the child
+            flight.append(_DONE)
+            if flight[_LOG] is not _DONE:  # a gate came first: somebody waits
+                _open_gates(flight)
 
     return resolve
 
@@ -229,14 +230,17 @@ class _Pool:
         self._max_workers = max_workers
         self._jobs: SimpleQueue[tuple[Future[Any], Callable[[], Any]]] = SimpleQueue()
         self._lock = Lock()
-        self._idle = 0
+        self._idle = 0  # workers waiting for a job
+        self._queued = 0  # jobs no worker has taken yet
         self._workers = 0
 
     def submit(self, call: Callable[[], Any]) -> Future[Any]:
         future: Future[Any] = Future()
         self._jobs.put((future, call))
         with self._lock:
-            start = self._idle == 0 and self._workers < self._max_workers
+            self._queued += 1
+            # Every queued job needs a worker of its own, up to the maximum.
+            start = self._queued > self._idle and self._workers < self._max_workers
             if start:
                 self._workers += 1
         if start:
@@ -250,6 +254,7 @@ class _Pool:
             future, call = self._jobs.get()
             with self._lock:
                 self._idle -= 1
+                self._queued -= 1
             if future.set_running_or_notify_cancel():
                 try:
                     future.set_result(call())
