@@ -1,0 +1,182 @@
+"""A mypy plugin that types attribute access on a proxy as on its target.
+
+At runtime a [`Proxy[T]`][proxystore.proxy.Proxy] forwards every attribute it
+does not own to its target, so `proxy.name` is `target.name`. Without help,
+mypy only sees the proxy's `__getattribute__` and types every such attribute
+as `Any`. With this plugin, mypy looks the attribute up on `T` instead: the
+result has the type it has on `T` (methods keep their signatures), and an
+attribute that `T` lacks is an error.
+
+Enable it in the mypy configuration:
+
+```toml
+[tool.mypy]
+plugins = ['proxystore.mypy_plugin']
+```
+
+Where the target type gives no answer (an `Any` target, an unbounded type
+variable, or a lookup the plugin cannot do), the attribute stays `Any`, as
+without the plugin. The plugin needs mypy (`pip install
+'proxystore-proxy[mypy]'`); `proxystore` itself never imports it.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from mypy.checkmember import analyze_member_access
+from mypy.errorcodes import UNION_ATTR
+from mypy.maptype import map_instance_to_supertype
+from mypy.messages import format_type
+from mypy.plugin import AttributeContext
+from mypy.plugin import Plugin
+from mypy.typeops import make_simplified_union
+from mypy.types import AnyType
+from mypy.types import Instance
+from mypy.types import ProperType
+from mypy.types import Type
+from mypy.types import TypeOfAny
+from mypy.types import TypeVarType
+from mypy.types import UninhabitedType
+from mypy.types import UnionType
+from mypy.types import get_proper_type
+
+__all__ = ['ProxyPlugin', 'plugin']
+
+PROXY_FULLNAME = 'proxystore.proxy._proxy.Proxy'
+"""Where mypy finds `Proxy`: the module that defines it."""
+
+# Keyword arguments of analyze_member_access() that not every supported mypy
+# version takes (older ones need the message builder, newer ones refuse it).
+_MEMBER_ACCESS_PARAMETERS = frozenset(
+    inspect.signature(analyze_member_access).parameters,
+)
+
+
+class ProxyPlugin(Plugin):
+    """The plugin: forwards attribute lookups on `Proxy[T]` to `T`.
+
+    mypy calls `get_attribute_hook` for every attribute that it resolves
+    through `Proxy.__getattribute__`; the hook it returns computes the type
+    of the same attribute on the proxy's target type.
+    """
+
+    def get_attribute_hook(
+        self,
+        fullname: str,
+    ) -> Callable[[AttributeContext], Type] | None:
+        """Return the hook for an attribute of `Proxy`, if it is forwarded.
+
+        Args:
+            fullname: The attribute's full name, `<class fullname>.<name>`.
+
+        Returns:
+            A hook that types the attribute as the target's, or `None` for
+            attributes of other classes and the proxy's own attributes.
+        """
+        owner, _, name = fullname.rpartition('.')
+        if owner != PROXY_FULLNAME or name.startswith('__proxy_'):
+            return None
+        return functools.partial(_forwarded_attribute, name=name)
+
+
+def plugin(version: str) -> type[ProxyPlugin]:
+    """Return the plugin class; the entry point mypy calls.
+
+    Args:
+        version: The version of mypy that loads the plugin.
+
+    Returns:
+        [`ProxyPlugin`][proxystore.mypy_plugin.ProxyPlugin].
+    """
+    return ProxyPlugin
+
+
+def _forwarded_attribute(ctx: AttributeContext, *, name: str) -> Type:
+    """Type `proxy.<name>` as `<name>` on the target type of the proxy."""
+    base = get_proper_type(ctx.type)
+    if isinstance(base, UnionType):
+        items = [get_proper_type(item) for item in base.relevant_items()]
+    else:
+        items = [base]
+    results: list[Type] = []
+    for item in items:
+        proxy = _as_proxy(item)
+        if proxy is None:
+            continue
+        if name in proxy.type.names:
+            # Declared by Proxy itself (the forwarded special methods): keep
+            # the declared type.
+            return ctx.default_attr_type
+        results.append(_target_attribute(ctx, name, proxy, union=base))
+    if not results:
+        return ctx.default_attr_type
+    return make_simplified_union(results)
+
+
+def _as_proxy(item: ProperType) -> Instance | None:
+    """`item` as an instance of `Proxy` (maybe through a bound), or `None`."""
+    if isinstance(item, TypeVarType):
+        item = get_proper_type(item.upper_bound)
+    if not isinstance(item, Instance):
+        return None
+    for base in item.type.mro:
+        if base.fullname == PROXY_FULLNAME:
+            return map_instance_to_supertype(item, base)
+    return None
+
+
+def _target_attribute(
+    ctx: AttributeContext,
+    name: str,
+    proxy: Instance,
+    *,
+    union: ProperType,
+) -> Type:
+    """The type of attribute `name` of the target of `proxy`."""
+    fallback = AnyType(TypeOfAny.special_form)
+    if not proxy.args:
+        return fallback
+    target = get_proper_type(proxy.args[0])
+    if isinstance(target, (AnyType, UninhabitedType)):
+        return fallback
+    if isinstance(target, TypeVarType):
+        bound = get_proper_type(target.upper_bound)
+        if isinstance(bound, Instance) and bound.type.fullname == 'builtins.object':
+            # Unbounded: nothing is known of the target's attributes.
+            return fallback
+    try:
+        if isinstance(union, UnionType):
+            # mypy reports each item of a union that lacks the attribute;
+            # do the same, naming the proxy item.
+            with ctx.api.msg.filter_errors() as watcher:
+                result = _member(ctx, name, target)
+            if watcher.has_new_errors():
+                ctx.api.fail(
+                    f'Item {format_type(proxy, ctx.api.options)} of '
+                    f'{format_type(union, ctx.api.options)} has no attribute "{name}"',
+                    ctx.context,
+                    code=UNION_ATTR,
+                )
+            return result
+        return _member(ctx, name, target)
+    except Exception:  # never crash mypy: fall back to Any
+        return fallback
+
+
+def _member(ctx: AttributeContext, name: str, target: ProperType) -> Type:
+    """Look `name` up on `target` as mypy does for `target.<name>`."""
+    options: dict[str, Any] = {
+        'is_lvalue': False,
+        'is_super': False,
+        'is_operator': False,
+        'original_type': target,
+        'self_type': target,
+        'chk': ctx.api,
+    }
+    if 'msg' in _MEMBER_ACCESS_PARAMETERS:
+        options['msg'] = ctx.api.msg
+    return analyze_member_access(name, target, ctx.context, **options)
