@@ -126,7 +126,7 @@ def lookup_special(obj: object, name: str, protocol: str) -> Any:
     for klass in cls.__mro__:
         if name in klass.__dict__:
             attribute = klass.__dict__[name]
-            get = getattr(type(attribute), '__get__', None)
+            get = getattr(type(attribute), '__get__', None)  # pyright: ignore[reportUnknownArgumentType]
             return attribute if get is None else get(attribute, obj, cls)
     if sys.version_info < (3, 11):
         raise AttributeError(name)
