@@ -1,0 +1,52 @@
+"""Unions of proxies and plain values: each item answers for itself."""
+
+from __future__ import annotations
+
+from typing_extensions import reveal_type
+
+from proxystore.proxy import Proxy
+from proxystore.proxy import ProxyOr
+
+
+class Meters:
+    value: float = 1.0
+
+    def unit(self) -> str:
+        return 'm'
+
+
+class Feet:
+    value: int = 3
+
+    def unit(self) -> bytes:
+        return b'ft'
+
+
+def proxy_or_plain(item: ProxyOr[Meters]) -> None:
+    reveal_type(item)  # R: proxystore.proxy._proxy.Proxy[unions.Meters] | unions.Meters
+    reveal_type(item.value)  # plugin R: float  # plain R: Any | float
+    reveal_type(item.unit())  # plugin R: str  # plain R: Any | str
+
+
+def two_proxies(item: Proxy[Meters] | Proxy[Feet]) -> None:
+    reveal_type(item.value)  # plugin R: float | int  # plain R: Any
+    reveal_type(item.unit())  # plugin R: str | bytes  # plain R: Any
+
+
+def proxy_or_other(item: Proxy[Meters] | Feet) -> None:
+    # plugin R: (def () -> str) | (def () -> bytes)
+    # plain R: Any | (def () -> bytes)
+    reveal_type(item.unit)
+
+
+def optional(item: Proxy[Meters] | None) -> None:
+    if item is not None:
+        reveal_type(item.value)  # plugin R: float  # plain R: Any
+
+
+def narrowed(item: ProxyOr[Meters]) -> None:
+    if isinstance(item, Proxy):
+        reveal_type(item)  # R: proxystore.proxy._proxy.Proxy[unions.Meters]
+        reveal_type(item.value)  # plugin R: float  # plain R: Any
+    else:
+        reveal_type(item)  # R: unions.Meters
