@@ -23,7 +23,7 @@ without the plugin. The plugin needs mypy (`pip install
 from __future__ import annotations
 
 import functools
-import inspect
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -43,17 +43,23 @@ from mypy.types import TypeVarType
 from mypy.types import UninhabitedType
 from mypy.types import UnionType
 from mypy.types import get_proper_type
+from mypy.version import __version__ as mypy_version
 
 __all__ = ['ProxyPlugin', 'plugin']
 
 PROXY_FULLNAME = 'proxystore.proxy._proxy.Proxy'
 """Where mypy finds `Proxy`: the module that defines it."""
 
-# Keyword arguments of analyze_member_access() that not every supported mypy
-# version takes (older ones need the message builder, newer ones refuse it).
-_MEMBER_ACCESS_PARAMETERS = frozenset(
-    inspect.signature(analyze_member_access).parameters,
-)
+
+def _version(version: str) -> tuple[int, int]:
+    """The major and minor numbers of a mypy version string."""
+    match = re.match(r'(\d+)\.(\d+)', version)
+    return (int(match[1]), int(match[2])) if match else (0, 0)
+
+
+# Before mypy 1.16, analyze_member_access() takes the message builder as an
+# argument; later versions refuse it.
+_PASS_MESSAGE_BUILDER = _version(mypy_version) < (1, 16)
 
 
 class ProxyPlugin(Plugin):
@@ -177,6 +183,6 @@ def _member(ctx: AttributeContext, name: str, target: ProperType) -> Type:
         'self_type': target,
         'chk': ctx.api,
     }
-    if 'msg' in _MEMBER_ACCESS_PARAMETERS:
+    if _PASS_MESSAGE_BUILDER:  # pragma: no cover - depends on mypy's version
         options['msg'] = ctx.api.msg
     return analyze_member_access(name, target, ctx.context, **options)

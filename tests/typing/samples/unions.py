@@ -34,9 +34,8 @@ def two_proxies(item: Proxy[Meters] | Proxy[Feet]) -> None:
 
 
 def proxy_or_other(item: Proxy[Meters] | Feet) -> None:
-    # plugin R: (def () -> str) | (def () -> bytes)
-    # plain R: Any | (def () -> bytes)
-    reveal_type(item.unit)
+    reveal_type(item.value)  # plugin R: float | int  # plain R: Any | int
+    reveal_type(item.unit())  # plugin R: str | bytes  # plain R: Any | bytes
 
 
 def optional(item: Proxy[Meters] | None) -> None:
