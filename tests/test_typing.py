@@ -124,13 +124,13 @@ def run_mypy(files: list[Path], mode: str, cache_dir: Path) -> list[Report]:
 
 
 def _cache_dir(request: pytest.FixtureRequest, mode: str) -> Path:
-    # Kept between test runs (mypy's cache is safe to reuse) when pytest's
-    # own cache is on: the first run takes a few seconds more.
-    cache = getattr(request.config, 'cache', None)
-    if cache is not None:
-        return Path(cache.mkdir(f'mypy-{mode}'))
+    # One cache per mode for the session's runs. Never kept between test
+    # sessions: mypy would replay its cached report instead of running the
+    # plugin again.
     factory: pytest.TempPathFactory = request.getfixturevalue('tmp_path_factory')
-    return factory.mktemp(f'mypy-{mode}')
+    base = factory.getbasetemp() / f'mypy-{mode}'
+    base.mkdir(exist_ok=True)
+    return base
 
 
 @pytest.fixture(scope='module', params=MODES)

@@ -104,35 +104,32 @@ def plugin(version: str) -> type[ProxyPlugin]:
 def _forwarded_attribute(ctx: AttributeContext, *, name: str) -> Type:
     """Type `proxy.<name>` as `<name>` on the target type of the proxy."""
     base = get_proper_type(ctx.type)
-    if isinstance(base, UnionType):
-        items = [get_proper_type(item) for item in base.relevant_items()]
-    else:
-        items = [base]
-    results: list[Type] = []
-    for item in items:
-        proxy = _as_proxy(item)
-        if proxy is None:
-            continue
-        if name in proxy.type.names:
-            # Declared by Proxy itself (the forwarded special methods): keep
-            # the declared type.
-            return ctx.default_attr_type
-        results.append(_target_attribute(ctx, name, proxy, union=base))
-    if not results:
+    proxies = _proxies(base)
+    if not proxies:  # pragma: no cover - mypy asks only about proxies
         return ctx.default_attr_type
+    if any(name in proxy.type.names for proxy in proxies):
+        # Declared by Proxy itself (the forwarded special methods): keep the
+        # declared type.
+        return ctx.default_attr_type
+    results = [_target_attribute(ctx, name, proxy, union=base) for proxy in proxies]
     return make_simplified_union(results)
 
 
-def _as_proxy(item: ProperType) -> Instance | None:
-    """`item` as an instance of `Proxy` (maybe through a bound), or `None`."""
-    if isinstance(item, TypeVarType):
-        item = get_proper_type(item.upper_bound)
-    if not isinstance(item, Instance):
-        return None
-    for base in item.type.mro:
-        if base.fullname == PROXY_FULLNAME:
-            return map_instance_to_supertype(item, base)
-    return None
+def _proxies(typ: ProperType) -> list[Instance]:
+    """The proxies in `typ` (itself, its union items or its bound) as `Proxy`."""
+    if isinstance(typ, TypeVarType):
+        return _proxies(get_proper_type(typ.upper_bound))
+    if isinstance(typ, UnionType):
+        return [
+            proxy
+            for item in typ.relevant_items()
+            for proxy in _proxies(get_proper_type(item))
+        ]
+    if isinstance(typ, Instance):
+        for base in typ.type.mro:
+            if base.fullname == PROXY_FULLNAME:
+                return [map_instance_to_supertype(typ, base)]
+    return []
 
 
 def _target_attribute(
@@ -144,8 +141,6 @@ def _target_attribute(
 ) -> Type:
     """The type of attribute `name` of the target of `proxy`."""
     fallback = AnyType(TypeOfAny.special_form)
-    if not proxy.args:
-        return fallback
     target = get_proper_type(proxy.args[0])
     if isinstance(target, (AnyType, UninhabitedType)):
         return fallback

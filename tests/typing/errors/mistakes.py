@@ -45,3 +45,8 @@ def two(item: Proxy[Account] | Proxy[Other]) -> None:
 def read(account: Proxy[Account]) -> int:
     # plain E: Returning Any from function declared to return "int"  [no-any-return]
     return account.balance
+
+
+def optional(account: Proxy[Account] | None) -> None:
+    # E: Item "None" of "Proxy[Account] | None" has no attribute "balance"  [union-attr]
+    account.balance

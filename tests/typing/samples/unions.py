@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from typing_extensions import reveal_type
 
 from proxystore.proxy import Proxy
@@ -49,3 +51,11 @@ def narrowed(item: ProxyOr[Meters]) -> None:
         reveal_type(item.value)  # plugin R: float  # plain R: Any
     else:
         reveal_type(item)  # R: unions.Meters
+
+
+EitherProxy = TypeVar('EitherProxy', bound=Proxy[Meters] | Proxy[Feet])
+
+
+def bounded_by_a_union(item: EitherProxy) -> EitherProxy:
+    reveal_type(item.value)  # plugin R: float | int  # plain R: Any
+    return item
