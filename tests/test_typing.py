@@ -35,6 +35,7 @@ import proxystore.mypy_plugin
 from proxystore.mypy_plugin import ProxyPlugin
 
 TYPING = Path(__file__).parent / 'typing'
+TYPING_DOCS = Path(__file__).parent.parent / 'docs' / 'typing.md'
 SAMPLES = sorted((TYPING / 'samples').glob('*.py'))
 ERRORS = sorted((TYPING / 'errors').glob('*.py'))
 MODES = ('plugin', 'plain')
@@ -227,6 +228,27 @@ def test_falls_back_to_any_when_the_lookup_fails(
     assert run_mypy([sample], 'plugin', _cache_dir(request, 'plugin')) == [
         Report('fallback_sample.py', 3, 'R', 'Any'),
     ]
+
+
+def _marked_block(markdown: str, marker: str) -> str:
+    match = re.search(rf'<!-- {marker} -->\n```\w+\n(.*?)```', markdown, re.DOTALL)
+    assert match is not None, f'no block marked {marker!r}'
+    return match[1]
+
+
+def test_the_docs_show_what_mypy_reports(request: pytest.FixtureRequest) -> None:
+    # docs/typing.md shows mypy's report on its example, without the plugin
+    # and with it: both must be what mypy says.
+    markdown = TYPING_DOCS.read_text(encoding='utf-8')
+    directory = request.getfixturevalue('tmp_path')
+    example = directory / 'example.py'
+    example.write_text(_marked_block(markdown, 'typing-example'), encoding='utf-8')
+    for mode, marker in [
+        ('plain', 'mypy-without-plugin'),
+        ('plugin', 'mypy-with-plugin'),
+    ]:
+        shown = parse_report(_marked_block(markdown, marker))
+        assert run_mypy([example], mode, _cache_dir(request, mode)) == shown
 
 
 def test_plugin_entry_point() -> None:
