@@ -28,6 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mypy.checkmember import analyze_member_access
+from mypy.errorcodes import ATTR_DEFINED
 from mypy.errorcodes import UNION_ATTR
 from mypy.maptype import map_instance_to_supertype
 from mypy.messages import format_type
@@ -60,6 +61,9 @@ def _version(version: str) -> tuple[int, int]:
 # Before mypy 1.16, analyze_member_access() takes the message builder as an
 # argument; later versions refuse it.
 _PASS_MESSAGE_BUILDER = _version(mypy_version) < (1, 16)
+
+_MISSING = frozenset({ATTR_DEFINED, UNION_ATTR})
+"""The error codes of a missing attribute."""
 
 
 class ProxyPlugin(Plugin):
@@ -150,20 +154,23 @@ def _target_attribute(
             # Unbounded: nothing is known of the target's attributes.
             return fallback
     try:
-        if isinstance(union, UnionType):
-            # mypy reports each item of a union that lacks the attribute;
-            # do the same, naming the proxy item.
-            with ctx.api.msg.filter_errors() as watcher:
-                result = _member(ctx, name, target)
-            if watcher.has_new_errors():
-                ctx.api.fail(
-                    f'Item {format_type(proxy, ctx.api.options)} of '
-                    f'{format_type(union, ctx.api.options)} has no attribute "{name}"',
-                    ctx.context,
-                    code=UNION_ATTR,
-                )
-            return result
-        return _member(ctx, name, target)
+        if not isinstance(union, UnionType):
+            return _member(ctx, name, target)
+        # mypy reports each item of a union that lacks the attribute: do the
+        # same, naming the proxy item rather than its target.
+        with ctx.api.msg.filter_errors(save_filtered_errors=True) as watcher:
+            result = _member(ctx, name, target)
+        missing = [e for e in watcher.filtered_errors() if e.code in _MISSING]
+        others = [e for e in watcher.filtered_errors() if e.code not in _MISSING]
+        if missing:
+            ctx.api.fail(
+                f'Item {format_type(proxy, ctx.api.options)} of '
+                f'{format_type(union, ctx.api.options)} has no attribute "{name}"',
+                ctx.context,
+                code=UNION_ATTR,
+            )
+        ctx.api.msg.add_errors(others)
+        return result
     except Exception:  # never crash mypy: fall back to Any
         return fallback
 
