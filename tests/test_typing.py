@@ -33,6 +33,7 @@ from mypy import api as mypy_api
 
 import proxystore.mypy_plugin
 from proxystore.mypy_plugin import ProxyPlugin
+from proxystore.proxy import Proxy
 
 TYPING = Path(__file__).parent / 'typing'
 TYPING_DOCS = Path(__file__).parent.parent / 'docs' / 'typing.md'
@@ -262,6 +263,8 @@ def test_plugin_entry_point() -> None:
         ('proxystore.proxy._proxy.Proxy.__name__', True),
         ('proxystore.proxy._proxy.Proxy.__proxy_factory__', False),
         ('proxystore.proxy._proxy.Proxy.__proxy_target__', False),
+        ('proxystore.proxy._proxy.Proxy.__deepcopy__', False),
+        ('proxystore.proxy._proxy.Proxy.__orig_class__', False),
         ('builtins.int.real', False),
         ('mymodule.Proxy.value', False),
     ],
@@ -274,6 +277,21 @@ def test_attribute_hook_is_for_forwarded_proxy_attributes(
 
     hook = ProxyPlugin(Options()).get_attribute_hook(fullname)
     assert (hook is not None) is hooked
+
+
+def test_names_the_proxy_keeps_are_not_forwarded() -> None:
+    # The proxy's own names that Proxy does not declare (mypy would find the
+    # declared ones itself) must not be typed as the target's.
+    from mypy.options import Options
+
+    from proxystore.proxy import _proxy
+
+    plugin = ProxyPlugin(Options())
+    undeclared = {name for name in _proxy._OWN_NAMES if name not in vars(Proxy)}
+    assert undeclared
+    for name in undeclared:
+        fullname = f'proxystore.proxy._proxy.Proxy.{name}'
+        assert plugin.get_attribute_hook(fullname) is None, name
 
 
 def test_runtime_never_imports_the_plugin_or_mypy() -> None:

@@ -51,6 +51,10 @@ __all__ = ['ProxyPlugin', 'plugin']
 PROXY_FULLNAME = 'proxystore.proxy._proxy.Proxy'
 """Where mypy finds `Proxy`: the module that defines it."""
 
+_OWN_NAMES = frozenset({'__copy__', '__deepcopy__', '__orig_class__'})
+"""Names a proxy keeps for itself without declaring them, besides the
+`__proxy_*__` attributes: they are never forwarded to the target."""
+
 
 def _version(version: str) -> tuple[int, int]:
     """The major and minor numbers of a mypy version string."""
@@ -88,7 +92,7 @@ class ProxyPlugin(Plugin):
             attributes of other classes and the proxy's own attributes.
         """
         owner, _, name = fullname.rpartition('.')
-        if owner != PROXY_FULLNAME or name.startswith('__proxy_'):
+        if owner != PROXY_FULLNAME or name.startswith('__proxy_') or name in _OWN_NAMES:
             return None
         return functools.partial(_forwarded_attribute, name=name)
 
