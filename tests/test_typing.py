@@ -10,9 +10,8 @@ each line:
 `plugin` or `plain` before the letter (`# plugin R: int`) restricts the
 expectation to the run with or without `proxystore.mypy_plugin`. The comments
 follow the code on its line or, when long, stand on lines of their own just
-above it. Each mode
-runs mypy once, in strict mode, on every sample, and the test compares what
-mypy reports with what the comments expect, line by line.
+above it. Each mode runs mypy once, in strict mode, on every sample, and the
+tests compare what mypy reports with what the comments expect, line by line.
 
 `samples/` holds code that type-checks cleanly with the plugin (it is also
 checked by `nox -s typecheck`, with pyright too) and that runs; `errors/`
@@ -182,8 +181,7 @@ def test_user_code_is_clean_under_strict(reports: list[Report]) -> None:
 
 @pytest.mark.parametrize('path', SAMPLES, ids=lambda p: p.name)
 def test_samples_run(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # The samples are real code: they run, and reveal_type() reports at
-    # runtime what mypy reveals statically.
+    # The samples are real code, not only type-checker input: they run.
     runpy.run_path(str(path), run_name='__sample__')
     capsys.readouterr()
 
@@ -237,12 +235,14 @@ def _marked_block(markdown: str, marker: str) -> str:
     return match[1]
 
 
-def test_the_docs_show_what_mypy_reports(request: pytest.FixtureRequest) -> None:
+def test_the_docs_show_what_mypy_reports(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+) -> None:
     # docs/typing.md shows mypy's report on its example, without the plugin
     # and with it: both must be what mypy says.
     markdown = TYPING_DOCS.read_text(encoding='utf-8')
-    directory = request.getfixturevalue('tmp_path')
-    example = directory / 'example.py'
+    example = tmp_path / 'example.py'
     example.write_text(_marked_block(markdown, 'typing-example'), encoding='utf-8')
     for mode, marker in [
         ('plain', 'mypy-without-plugin'),
