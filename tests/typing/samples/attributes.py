@@ -86,8 +86,10 @@ cls = Proxy(lambda: Node)
 reveal_type(cls.kind)  # plugin R: str  # plain R: Any
 reveal_type(cls.leaf)  # plugin R: def (name: str) -> attributes.Node  # plain R: Any
 
-# Attributes of attributes.
+# Attributes of attributes, and proxies of proxies.
 reveal_type(node.children[0].name)  # plugin R: str  # plain R: Any
+nested = Proxy(lambda: Proxy(lambda: Node('inner')))
+reveal_type(nested.name)  # plugin R: str  # plain R: Any
 
 # What the proxy itself defines is not forwarded.
 reveal_type(extract(node))  # R: attributes.Node

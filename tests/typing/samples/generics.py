@@ -51,3 +51,17 @@ class NamedProxy(Proxy[Base]):
 
 def subclass(proxy: NamedProxy) -> None:
     reveal_type(proxy.ident)  # plugin R: int  # plain R: Any
+
+
+def defined_later(proxy: Proxy[Later]) -> None:
+    # The attribute's type is inferred after this function is first checked.
+    reveal_type(proxy.total)  # plugin R: int  # plain R: Any
+
+
+class Later:
+    def __init__(self) -> None:
+        self.total = count()
+
+
+def count() -> int:
+    return 0
