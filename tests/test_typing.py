@@ -265,6 +265,7 @@ def test_plugin_entry_point() -> None:
         ('proxystore.proxy._proxy.Proxy.__proxy_target__', False),
         ('proxystore.proxy._proxy.Proxy.__deepcopy__', False),
         ('proxystore.proxy._proxy.Proxy.__orig_class__', False),
+        ('builtins.object.__class__', True),
         ('builtins.int.real', False),
         ('mymodule.Proxy.value', False),
     ],

@@ -40,6 +40,7 @@ from mypy.types import Instance
 from mypy.types import ProperType
 from mypy.types import Type
 from mypy.types import TypeOfAny
+from mypy.types import TypeType
 from mypy.types import TypeVarType
 from mypy.types import UninhabitedType
 from mypy.types import UnionType
@@ -91,6 +92,8 @@ class ProxyPlugin(Plugin):
             A hook that types the attribute as the target's, or `None` for
             attributes of other classes and the proxy's own attributes.
         """
+        if fullname == 'builtins.object.__class__':
+            return _forwarded_class
         owner, _, name = fullname.rpartition('.')
         if owner != PROXY_FULLNAME or name.startswith('__proxy_') or name in _OWN_NAMES:
             return None
@@ -120,6 +123,20 @@ def _forwarded_attribute(ctx: AttributeContext, *, name: str) -> Type:
         # declared type.
         return ctx.default_attr_type
     results = [_target_attribute(ctx, name, proxy, union=base) for proxy in proxies]
+    return make_simplified_union(results)
+
+
+def _forwarded_class(ctx: AttributeContext) -> Type:
+    """Type `value.__class__`: for a proxy, the target's class."""
+    # mypy asks about every object's __class__. The type it found, the class
+    # of one object (or of one item of a union), tells which object it is.
+    default = get_proper_type(ctx.default_attr_type)
+    item = get_proper_type(default.item) if isinstance(default, TypeType) else None
+    proxies = [] if item is None else _proxies(item)
+    if not proxies:
+        return ctx.default_attr_type
+    base = get_proper_type(ctx.type)
+    results = [_target_attribute(ctx, '__class__', p, union=base) for p in proxies]
     return make_simplified_union(results)
 
 

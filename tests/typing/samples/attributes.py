@@ -91,6 +91,13 @@ reveal_type(node.children[0].name)  # plugin R: str  # plain R: Any
 nested = Proxy(lambda: Proxy(lambda: Node('inner')))
 reveal_type(nested.name)  # plugin R: str  # plain R: Any
 
+# A proxy's __class__ is its target's, as at runtime (type() is not).
+# plugin R: type[attributes.Node]
+# plain R: type[proxystore.proxy._proxy.Proxy[attributes.Node]]
+reveal_type(node.__class__)
+reveal_type(Node('plain').__class__)  # R: type[attributes.Node]
+reveal_type(type(node))  # R: type[proxystore.proxy._proxy.Proxy[attributes.Node]]
+
 # What the proxy itself defines is not forwarded.
 reveal_type(extract(node))  # R: attributes.Node
 reveal_type(len(numbers))  # R: int

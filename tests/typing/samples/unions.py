@@ -36,6 +36,9 @@ def two_proxies(item: Proxy[Meters] | Proxy[Feet]) -> None:
 
 
 def proxy_or_other(item: Proxy[Meters] | Feet) -> None:
+    # plugin R: type[unions.Meters] | type[unions.Feet]
+    # plain R: type[proxystore.proxy._proxy.Proxy[unions.Meters]] | type[unions.Feet]
+    reveal_type(item.__class__)
     reveal_type(item.value)  # plugin R: float | int  # plain R: Any | int
     reveal_type(item.unit())  # plugin R: str | bytes  # plain R: Any | bytes
 
