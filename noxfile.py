@@ -69,9 +69,16 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """Type-check the package with mypy --strict."""
-    session.install('.', 'mypy>=1.10')
-    session.run('mypy', '--strict', 'src')
+    """Type-check the package and the typing samples, strictly.
+
+    mypy --strict (with the project's plugin, from pyproject.toml) and
+    pyright in strict mode check `src/` and `tests/typing/samples/`. pyright
+    runs on the machine's Node.js.
+    """
+    session.install('.[mypy]', 'pyright')
+    paths = ('src', 'tests/typing/samples')
+    session.run('mypy', '--strict', *paths)
+    session.run('pyright', *paths)
 
 
 @nox.session

@@ -6,6 +6,9 @@ factory, so a proxy moves cheaply between processes and resolves where it is
 used.
 """
 
+# Pickles made by proxystore name _proxy_trampoline and _restore here.
+# pyright: reportPrivateUsage=false
+
 from __future__ import annotations
 
 from typing import TypeVar

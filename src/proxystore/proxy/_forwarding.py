@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import linecache
 import sys
+from collections.abc import Callable
 from typing import Any
 
 __all__ = ['forward', 'install', 'lookup_special']
@@ -60,7 +61,12 @@ class _Rule:
         return _TEMPLATE.format(name=name, params=self.params, body=body)
 
 
-def forward(operation: str, params: str = '/', *, inplace: bool = False) -> Any:
+def forward(
+    operation: str,
+    params: str = '/',
+    *,
+    inplace: bool = False,
+) -> Callable[..., Any]:
     """Declare a special method that does `operation` to the target.
 
     Args:
@@ -72,9 +78,10 @@ def forward(operation: str, params: str = '/', *, inplace: bool = False) -> Any:
 
     Returns:
         A placeholder that `install` replaces with the compiled method (typed
-        `Any` so that type checkers accept every operation on a proxy).
+        as a callable that takes and returns anything, so that type checkers
+        accept every operation on a proxy and type its result as `Any`).
     """
-    return _Rule(operation, params, inplace=inplace)
+    return _Rule(operation, params, inplace=inplace)  # type: ignore[return-value]
 
 
 def _is_expression(source: str) -> bool:
@@ -126,7 +133,7 @@ def lookup_special(obj: object, name: str, protocol: str) -> Any:
     for klass in cls.__mro__:
         if name in klass.__dict__:
             attribute = klass.__dict__[name]
-            get = getattr(type(attribute), '__get__', None)
+            get = getattr(type(attribute), '__get__', None)  # pyright: ignore[reportUnknownArgumentType]
             return attribute if get is None else get(attribute, obj, cls)
     if sys.version_info < (3, 11):
         raise AttributeError(name)

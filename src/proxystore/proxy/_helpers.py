@@ -1,5 +1,8 @@
 """Functions that inspect and resolve proxies without being forwarded."""
 
+# The helpers read the proxy's slots through _proxy's private accessors.
+# pyright: reportPrivateUsage=false
+
 from __future__ import annotations
 
 from concurrent.futures import Future

@@ -11,6 +11,10 @@ The slots are read and written through their member descriptors' C methods
 proxy's own `__getattribute__` is not re-entered and no property runs.
 """
 
+# Targets are of any type: values taken from them are Any by design.
+# pyright: reportUnknownArgumentType=false, reportUnknownVariableType=false
+# pyright: reportUnknownMemberType=false
+
 from __future__ import annotations
 
 import contextlib

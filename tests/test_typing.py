@@ -1,0 +1,312 @@
+"""Static typing: mypy on the sample files, with and without the plugin.
+
+The sample files under `tests/typing/` say in comments what mypy reports on
+each line:
+
+- `# R: <type>`: a `reveal_type()` on the line reveals `<type>`;
+- `# E: <message>  [<code>]`: an error;
+- `# N: <message>`: any other note.
+
+`plugin` or `plain` before the letter (`# plugin R: int`) restricts the
+expectation to the run with or without `proxystore.mypy_plugin`. The comments
+follow the code on its line or, when long, stand on lines of their own just
+above it. Each mode runs mypy once, in strict mode, on every sample, and the
+tests compare what mypy reports with what the comments expect, line by line.
+
+`samples/` holds code that type-checks cleanly with the plugin (it is also
+checked by `nox -s typecheck`, with pyright too) and that runs; `errors/`
+holds code with mistakes that the plugin must catch.
+"""
+
+from __future__ import annotations
+
+import re
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+from mypy import api as mypy_api
+
+import proxystore.mypy_plugin
+from proxystore.mypy_plugin import ProxyPlugin
+from proxystore.proxy import Proxy
+
+TYPING = Path(__file__).parent / 'typing'
+TYPING_DOCS = Path(__file__).parent.parent / 'docs' / 'typing.md'
+SAMPLES = sorted((TYPING / 'samples').glob('*.py'))
+ERRORS = sorted((TYPING / 'errors').glob('*.py'))
+MODES = ('plugin', 'plain')
+
+_EXPECTATION = re.compile(
+    r'#\s*(?:(?P<mode>plugin|plain)\s+)?(?P<kind>[REN]):\s*'
+    r'(?P<text>.*?)\s*(?=#\s*(?:(?:plugin|plain)\s+)?[REN]:|$)',
+)
+_REPORT = re.compile(
+    r'^(?P<path>.+?):(?P<line>\d+): (?P<severity>error|note): (?P<text>.*)$'
+)
+_REVEALED = re.compile(r'^Revealed type is "(?P<type>.*)"$')
+
+
+class Report(NamedTuple):
+    """One line of mypy's report, as a sample's comment would spell it."""
+
+    file: str
+    line: int
+    kind: str
+    text: str
+
+
+def _normalize(text: str) -> str:
+    # mypy versions differ in whether they spell out the builtins module.
+    return text.replace('builtins.', '')
+
+
+def expected_reports(path: Path, mode: str) -> list[Report]:
+    """What the comments in `path` expect mypy to report in `mode`."""
+    reports = []
+    pending: list[re.Match[str]] = []  # from comment lines, for the next line
+    lines = path.read_text(encoding='utf-8').splitlines()
+    for number, line in enumerate(lines, start=1):
+        matches = list(_EXPECTATION.finditer(line))
+        if matches and line.lstrip().startswith('#'):
+            pending += matches
+            continue
+        for match in [*pending, *matches]:
+            if match['mode'] in {None, mode}:
+                text = _normalize(match['text'])
+                reports.append(Report(path.name, number, match['kind'], text))
+        pending = []
+    assert not pending, f'{path.name}: expectations at the end of the file'
+    return sorted(reports)
+
+
+def parse_report(stdout: str) -> list[Report]:
+    """mypy's report, one `Report` per error or note."""
+    reports = []
+    for line in stdout.splitlines():
+        match = _REPORT.match(line)
+        assert match is not None, f'unexpected line in the mypy report: {line!r}'
+        text = _normalize(match['text'])
+        if match['severity'] == 'error':
+            kind = 'E'
+        elif revealed := _REVEALED.match(text):
+            kind, text = 'R', revealed['type']
+        else:
+            kind = 'N'
+        reports.append(Report(Path(match['path']).name, int(match['line']), kind, text))
+    return sorted(reports)
+
+
+def run_mypy(files: list[Path], mode: str, cache_dir: Path) -> list[Report]:
+    """Run mypy --strict on `files`, with the plugin or without."""
+    config = cache_dir / 'mypy.ini'
+    plugins = 'plugins = proxystore.mypy_plugin\n' if mode == 'plugin' else ''
+    config.write_text(f'[mypy]\nstrict = True\n{plugins}', encoding='utf-8')
+    stdout, stderr, status = mypy_api.run(
+        [
+            '--config-file',
+            str(config),
+            '--cache-dir',
+            str(cache_dir / 'cache'),
+            '--no-error-summary',
+            '--no-pretty',
+            '--show-error-codes',
+            '--hide-error-context',
+            '--no-color-output',
+            *(str(f) for f in files),
+        ],
+    )
+    assert status in {0, 1}, f'mypy failed:\n{stdout}{stderr}'
+    assert not stderr, stderr
+    return parse_report(stdout)
+
+
+def _cache_dir(request: pytest.FixtureRequest, mode: str) -> Path:
+    # One cache per mode for the session's runs. Never kept between test
+    # sessions: mypy would replay its cached report instead of running the
+    # plugin again.
+    factory: pytest.TempPathFactory = request.getfixturevalue('tmp_path_factory')
+    base = factory.getbasetemp() / f'mypy-{mode}'
+    base.mkdir(exist_ok=True)
+    return base
+
+
+@pytest.fixture(scope='module', params=MODES)
+def mode(request: pytest.FixtureRequest) -> str:
+    """The mode of a mypy run: `'plugin'` or `'plain'`."""
+    return request.param  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope='module')
+def reports(request: pytest.FixtureRequest, mode: str) -> list[Report]:
+    """What mypy reports on every sample in `mode` (one run per mode)."""
+    return run_mypy([*SAMPLES, *ERRORS], mode, _cache_dir(request, mode))
+
+
+def _reports_for(reports: list[Report], path: Path) -> list[Report]:
+    return [report for report in reports if report.file == path.name]
+
+
+def test_sample_names_are_unique() -> None:
+    # mypy names each sample's module after its file.
+    names = [path.name for path in [*SAMPLES, *ERRORS]]
+    assert len(names) == len(set(names))
+    assert len(SAMPLES) >= 4
+    assert ERRORS
+
+
+@pytest.mark.parametrize('path', [*SAMPLES, *ERRORS], ids=lambda p: p.name)
+def test_mypy_reports_what_the_sample_expects(
+    reports: list[Report],
+    mode: str,
+    path: Path,
+) -> None:
+    assert _reports_for(reports, path) == expected_reports(path, mode)
+
+
+@pytest.mark.parametrize('path', SAMPLES, ids=lambda p: p.name)
+def test_samples_have_no_error_with_the_plugin(path: Path) -> None:
+    kinds = {report.kind for report in expected_reports(path, 'plugin')}
+    assert 'E' not in kinds
+
+
+def test_user_code_is_clean_under_strict(reports: list[Report]) -> None:
+    # Proxy, ProxyOr, extract, get_factory and the factories in ordinary
+    # code: nothing to report, with the plugin or without.
+    assert _reports_for(reports, TYPING / 'samples' / 'user_code.py') == []
+
+
+@pytest.mark.parametrize('path', SAMPLES, ids=lambda p: p.name)
+def test_samples_run(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The samples are real code, not only type-checker input: they run.
+    runpy.run_path(str(path), run_name='__sample__')
+    capsys.readouterr()
+
+
+def test_expectation_comments_are_parsed(tmp_path: Path) -> None:
+    sample = tmp_path / 'sample.py'
+    sample.write_text(
+        'x = 1  # R: builtins.int\n'
+        'y = 2  # plugin R: int  # plain R: Any\n'
+        '# plain N: see\n'
+        'z = 3  # E: "int" has no attribute "a"  [attr-defined]\n',
+        encoding='utf-8',
+    )
+    assert expected_reports(sample, 'plugin') == [
+        Report('sample.py', 1, 'R', 'int'),
+        Report('sample.py', 2, 'R', 'int'),
+        Report('sample.py', 4, 'E', '"int" has no attribute "a"  [attr-defined]'),
+    ]
+    assert expected_reports(sample, 'plain') == [
+        Report('sample.py', 1, 'R', 'int'),
+        Report('sample.py', 2, 'R', 'Any'),
+        Report('sample.py', 4, 'E', '"int" has no attribute "a"  [attr-defined]'),
+        Report('sample.py', 4, 'N', 'see'),
+    ]
+
+
+def test_falls_back_to_any_when_the_lookup_fails(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError('lookup failed')
+
+    monkeypatch.setattr(proxystore.mypy_plugin, '_member', broken)
+    sample = tmp_path / 'fallback_sample.py'
+    sample.write_text(
+        'from typing_extensions import reveal_type\n'
+        'from proxystore.proxy import Proxy\n'
+        'reveal_type(Proxy(lambda: 1).real)\n',
+        encoding='utf-8',
+    )
+    assert run_mypy([sample], 'plugin', _cache_dir(request, 'plugin')) == [
+        Report('fallback_sample.py', 3, 'R', 'Any'),
+    ]
+
+
+def _marked_block(markdown: str, marker: str) -> str:
+    match = re.search(rf'<!-- {marker} -->\n```\w+\n(.*?)```', markdown, re.DOTALL)
+    assert match is not None, f'no block marked {marker!r}'
+    return match[1]
+
+
+def test_the_docs_show_what_mypy_reports(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+) -> None:
+    # docs/typing.md shows mypy's report on its example, without the plugin
+    # and with it: both must be what mypy says.
+    markdown = TYPING_DOCS.read_text(encoding='utf-8')
+    example = tmp_path / 'example.py'
+    example.write_text(_marked_block(markdown, 'typing-example'), encoding='utf-8')
+    for mode, marker in [
+        ('plain', 'mypy-without-plugin'),
+        ('plugin', 'mypy-with-plugin'),
+    ]:
+        shown = parse_report(_marked_block(markdown, marker))
+        assert run_mypy([example], mode, _cache_dir(request, mode)) == shown
+
+
+def test_plugin_entry_point() -> None:
+    assert proxystore.mypy_plugin.plugin('1.10.0') is ProxyPlugin
+
+
+@pytest.mark.parametrize(
+    ('fullname', 'hooked'),
+    [
+        ('proxystore.proxy._proxy.Proxy.value', True),
+        ('proxystore.proxy._proxy.Proxy.__name__', True),
+        ('proxystore.proxy._proxy.Proxy.__proxy_factory__', False),
+        ('proxystore.proxy._proxy.Proxy.__proxy_target__', False),
+        ('proxystore.proxy._proxy.Proxy.__deepcopy__', False),
+        ('proxystore.proxy._proxy.Proxy.__orig_class__', False),
+        ('builtins.object.__class__', True),
+        ('builtins.int.real', False),
+        ('mymodule.Proxy.value', False),
+    ],
+)
+def test_attribute_hook_is_for_forwarded_proxy_attributes(
+    fullname: str,
+    hooked: bool,
+) -> None:
+    from mypy.options import Options
+
+    hook = ProxyPlugin(Options()).get_attribute_hook(fullname)
+    assert (hook is not None) is hooked
+
+
+def test_names_the_proxy_keeps_are_not_forwarded() -> None:
+    # The proxy's own names that Proxy does not declare (mypy would find the
+    # declared ones itself) must not be typed as the target's.
+    from mypy.options import Options
+
+    from proxystore.proxy import _proxy
+
+    plugin = ProxyPlugin(Options())
+    undeclared = {name for name in _proxy._OWN_NAMES if name not in vars(Proxy)}
+    assert undeclared
+    for name in undeclared:
+        fullname = f'proxystore.proxy._proxy.Proxy.{name}'
+        assert plugin.get_attribute_hook(fullname) is None, name
+
+
+def test_runtime_never_imports_the_plugin_or_mypy() -> None:
+    code = (
+        'import sys, proxystore, proxystore.proxy, proxystore.factory\n'
+        'from proxystore.proxy import Proxy, extract\n'
+        'extract(Proxy(lambda: 1))\n'
+        "assert 'proxystore.mypy_plugin' not in sys.modules\n"
+        "assert not any(m == 'mypy' or m.startswith('mypy.') for m in sys.modules)\n"
+    )
+    subprocess.run([sys.executable, '-c', code], check=True, timeout=60)
+
+
+def test_package_ships_py_typed() -> None:
+    from importlib.resources import files
+
+    assert files('proxystore').joinpath('py.typed').is_file()
