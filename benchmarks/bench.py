@@ -562,7 +562,16 @@ def check_targets(summary: dict[str, Any]) -> list[tuple[str, bool | None, str]]
             continue
         checked += 1
         ours_over, ps_over = ours - bare, ps - bare
-        if ours_over > ps_over / 2:
+        if ps_over <= 0:
+            # proxystore beats the bare object here (pickling: a proxy
+            # carries its factory, not the object), so there is no overhead
+            # to halve: ours must then be no slower than proxystore.
+            if ours > ps:
+                fails.append(
+                    f'{name}: {ours * 1e9:,.0f} ns vs proxystore '
+                    f'{ps * 1e9:,.0f} ns (both faster than bare)'
+                )
+        elif ours_over > ps_over / 2:
             fails.append(
                 f'{name}: {ours_over * 1e9:,.0f} ns over bare vs limit '
                 f'{ps_over / 2 * 1e9:,.0f} ns (proxystore {ps_over * 1e9:,.0f} ns)'
@@ -635,11 +644,14 @@ def report_markdown(summary: dict[str, Any], chart: str | None) -> str:
     )
     settings = summary['settings']
     machine_ = summary['machine']
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for impl, impl_notes in summary['notes'].items():
+        for name, note in impl_notes.items():
+            if impl != 'bare':
+                grouped.setdefault((name, note), []).append(impl)
     notes = [
-        f'- {impl}, {name}: {note}'
-        for impl, impl_notes in summary['notes'].items()
-        for name, note in impl_notes.items()
-        if impl != 'bare'
+        f'- {name}, {", ".join(impls)}: {note}'
+        for (name, note), impls in grouped.items()
     ]
     parts = [
         f'## CPython {summary["python"]}',
@@ -647,8 +659,13 @@ def report_markdown(summary: dict[str, Any], chart: str | None) -> str:
         f'Machine: {machine_["cpu"]}, {machine_["cores"]} cores. '
         f'Versions: {versions}. '
         f'Median over {settings["rounds"]} alternated processes of the best of '
-        f'{settings["repeat"]} repeats (~{settings["repeat_time"] * 1e3:g} ms each). '
-        'Times in ns per operation; ratios below 1.00x mean ours is faster.',
+        f'{settings["repeat"]} repeats (~{settings["repeat_time"] * 1e3:g} ms each, '
+        'each repeat a sweep over all operations). '
+        'Times in ns per operation; ratios below 1.00x mean ours is faster. '
+        'Ours resolves thread-safely (the factory runs once however many '
+        'threads race): the rows from getattr down time resolved proxies and '
+        'so include whatever that safety costs once resolved; '
+        'create + first use includes the resolution itself.',
         '',
         markdown_table(summary),
         '',
@@ -675,9 +692,7 @@ def chart_png(summary: dict[str, Any], path: Path) -> bool:
     impls = summary['impls']
     others = [impl for impl in ('bare', *PEERS) if impl in impls]
     names = [*OP_NAMES, *SIZES]
-    fig, ax = plt.subplots(
-        figsize=(9, 0.42 * len(names) * max(1, len(others)) / 2.2 + 1.5)
-    )
+    fig, ax = plt.subplots(figsize=(9, 0.36 * len(names) + 1.6))
     height = 0.8 / max(1, len(others))
     for i, other in enumerate(others):
         ys, xs = [], []
@@ -691,7 +706,7 @@ def chart_png(summary: dict[str, Any], path: Path) -> bool:
     ax.set_xscale('log')
     ax.set_yticks(range(len(names)))
     ax.set_yticklabels(names, fontsize=8)
-    ax.invert_yaxis()
+    ax.set_ylim(len(names) - 0.5, -0.5)
     ax.set_xlabel('ratio (log scale; below 1 means ours is faster / smaller)')
     ax.set_title(
         f'proxystore-proxy vs bare object and peers, CPython {summary["python"]}'
@@ -724,11 +739,11 @@ def main(argv: list[str] | None = None) -> None:
     sub = parser.add_subparsers(dest='mode', required=True)
 
     def timing_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument('--repeat', type=int, default=9, help='repeats per operation')
+        p.add_argument('--repeat', type=int, default=30, help='repeats per operation')
         p.add_argument(
             '--repeat-time',
             type=float,
-            default=0.01,
+            default=0.002,
             help='seconds one repeat should take (sets the loop count)',
         )
         p.add_argument('--number', type=int, help='fixed loop count per repeat')
@@ -745,7 +760,7 @@ def main(argv: list[str] | None = None) -> None:
     run.add_argument('--proxystore', help='python with proxystore==1.1.0')
     run.add_argument('--peers', help='python with lazy-object-proxy and wrapt')
     run.add_argument('--impls', help=f'comma-separated subset of {",".join(IMPLS)}')
-    run.add_argument('--rounds', type=int, default=5, help='alternated rounds')
+    run.add_argument('--rounds', type=int, default=7, help='alternated rounds')
     run.add_argument('--out', required=True, help='output path stem, e.g. results/3.11')
     timing_options(run)
 
