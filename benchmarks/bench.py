@@ -764,7 +764,14 @@ def main(argv: list[str] | None = None) -> None:
     run.add_argument('--out', required=True, help='output path stem, e.g. results/3.11')
     timing_options(run)
 
+    report = sub.add_parser('report', help='rewrite the outputs from a JSON result')
+    report.add_argument('json', help='a JSON file written by `run`')
+    report.add_argument('--out', required=True, help='output path stem')
+
     args = parser.parse_args(argv)
+    if args.mode == 'report':
+        write_outputs(json.loads(Path(args.json).read_text()), Path(args.out))
+        return
     if args.quick:
         args.repeat, args.number = 1, 20
         if args.mode == 'run':
