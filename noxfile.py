@@ -86,3 +86,61 @@ def docs(session: nox.Session) -> None:
     """Build the documentation (offline)."""
     session.install('.')
     session.run('python', '-c', 'import proxystore.proxy, proxystore.factory')
+
+
+BENCH_PYTHONS = [v for v in ('3.11', '3.12', '3.13') if _real_interpreter(v)] or None
+BENCH_PEERS = {
+    'proxystore': ['proxystore==1.1.0'],
+    'peers': ['lazy-object-proxy==1.13.*', 'wrapt==2.5.*'],
+}
+
+
+@nox.session(python=BENCH_PYTHONS)
+def bench(session: nox.Session) -> None:
+    """Time ours against the bare object and its peers; write the results.
+
+    Ours and proxystore share the import name, so each gets its own uv
+    environment beside this session's (ours installed from the checkout,
+    non-editable); lazy-object-proxy and wrapt share a third. Extra arguments
+    go to `benchmarks/bench.py run` (for example `-- --quick`).
+    """
+    session.install('matplotlib', 'uv')
+    base = session.run(
+        'python', '-c', 'import sys; print(sys._base_executable)', silent=True
+    )
+    assert isinstance(base, str)
+    interpreter = base.strip()
+    envs = Path(session.virtualenv.location).parent / f'bench-envs-{session.python}'
+    pythons = {}
+    for name in ('ours', *BENCH_PEERS):
+        env = envs / name
+        session.run('uv', 'venv', '--quiet', '--clear', '-p', interpreter, str(env))
+        python = str(env / 'bin' / 'python')
+        if name == 'ours':
+            # Rebuild from the working tree every time: uv would otherwise
+            # reuse a wheel built from an older state of src/.
+            packages = [
+                '--reinstall-package',
+                'proxystore-proxy',
+                '--refresh-package',
+                'proxystore-proxy',
+                str(ROOT),
+            ]
+        else:
+            packages = BENCH_PEERS[name]
+        session.run('uv', 'pip', 'install', '--quiet', '-p', python, *packages)
+        pythons[name] = python
+    session.run(
+        'python',
+        str(ROOT / 'benchmarks' / 'bench.py'),
+        'run',
+        '--ours',
+        pythons['ours'],
+        '--proxystore',
+        pythons['proxystore'],
+        '--peers',
+        pythons['peers'],
+        '--out',
+        str(ROOT / 'benchmarks' / 'results' / str(session.python)),
+        *session.posargs,
+    )
