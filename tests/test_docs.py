@@ -8,7 +8,6 @@ blocks and output in ```text blocks, which are not run.
 from __future__ import annotations
 
 import inspect
-import itertools
 import re
 import sys
 import textwrap
@@ -16,7 +15,6 @@ import types
 from dataclasses import dataclass
 from pathlib import Path
 
-import cloudpickle
 import pytest
 
 import proxystore.factory
@@ -66,13 +64,13 @@ def blocks(text: str) -> list[Block]:
 
 
 def run_blocks(source: list[Block], filename: str) -> None:
-    # The blocks run in a fresh module, registered while they run so that
-    # what they define pickles by name in this process, as it would from a
-    # script's __main__; cloudpickle (and so Dask) pickles it by value, as it
-    # does for __main__.
-    module = types.ModuleType(f'docs_example_{next(_counter)}')
-    sys.modules[module.__name__] = module
-    cloudpickle.register_pickle_by_value(module)
+    # The blocks run as the body of a script: in a fresh module that stands
+    # in for __main__ while they run. What they define pickles by name in
+    # this process, cloudpickle (and so Dask) pickles it by value, and
+    # `if __name__ == '__main__':` blocks run, as they do in a script.
+    module = types.ModuleType('__main__')
+    saved = sys.modules['__main__']
+    sys.modules['__main__'] = module
     try:
         for block in source:
             if block.language != 'python':
@@ -81,11 +79,7 @@ def run_blocks(source: list[Block], filename: str) -> None:
             code = compile('\n' * (block.line - 1) + block.code, filename, 'exec')
             exec(code, module.__dict__)
     finally:
-        cloudpickle.unregister_pickle_by_value(module)
-        del sys.modules[module.__name__]
-
-
-_counter = itertools.count()
+        sys.modules['__main__'] = saved
 
 
 def page_id(path: Path) -> str:
