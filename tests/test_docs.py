@@ -106,6 +106,23 @@ def test_every_block_says_its_language(page: Path) -> None:
         )
 
 
+def test_readme_has_exactly_the_two_commands() -> None:
+    commands = [
+        block.code
+        for block in blocks((ROOT / 'README.md').read_text(encoding='utf-8'))
+        if block.language == 'console'
+    ]
+    assert len(commands) == 2
+    first, second = commands
+    assert 'examples/pass_by_reference.py' in first
+    assert '\n' not in first.strip()
+    assert second == (
+        'python -m pip install -q nox uv && UV_PYTHON_DOWNLOADS=never python -m nox'
+    )
+    # CI runs the second command verbatim.
+    assert second in (ROOT / '.ci' / 'run').read_text(encoding='utf-8')
+
+
 def public_docstrings() -> list[tuple[str, str]]:
     found = []
     for module in (proxystore.proxy, proxystore.factory):
