@@ -32,6 +32,8 @@ import pytest
 
 distributed = pytest.importorskip('distributed')
 
+pytestmark = pytest.mark.dask
+
 from proxystore.factory import Factory  # noqa: E402
 from proxystore.proxy import Proxy  # noqa: E402
 from proxystore.proxy import ProxyLocker  # noqa: E402
