@@ -53,5 +53,4 @@ def test_pass_by_reference_without_progress_bars() -> None:
         '--size-mb', '1', '--tasks', '2', '--workers', '1', '--no-progress'
     )
     assert result.stdout.startswith('2 tasks on a pool of 1 worker processes')
-    result = run_example('--size-mb', '1', '--tasks', '2', '--no-progress')
     assert result.stderr == ''
