@@ -1,0 +1,195 @@
+"""Every code example in the README, the docs and the public docstrings runs.
+
+Each ```python block is executed; the blocks of one page run in order in one
+namespace, in a temporary working directory. Shell commands go in ```console
+blocks and output in ```text blocks, which are not run.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import sys
+import textwrap
+import types
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import proxystore.factory
+import proxystore.proxy
+
+ROOT = Path(__file__).parent.parent
+PAGES = [ROOT / 'README.md', *sorted((ROOT / 'docs').rglob('*.md'))]
+# Labels that look like Python but would not be run: use ```python for code
+# and ```text for output (or for Python that must not run).
+NOT_RUN = {'', 'py', 'py3', 'python3', 'pycon', 'ipython', 'pytb', 'doctest'}
+
+FENCE = re.compile(r'^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$')
+
+
+@dataclass
+class Block:
+    language: str
+    line: int  # 1-based line of the first line of code
+    code: str
+
+
+def blocks(text: str) -> list[Block]:
+    """The fenced code blocks of a Markdown text, dedented, in order."""
+    found = []
+    lines = text.splitlines()
+    index = 0
+    while index < len(lines):
+        opening = FENCE.match(lines[index])
+        if opening is None:
+            index += 1
+            continue
+        indent, fence = opening['indent'], opening['fence']
+        info = opening['info'].strip()
+        language = info.split()[0].strip('{}.') if info else ''
+        body = []
+        index += 1
+        start = index + 1
+        while index < len(lines):
+            line = lines[index]
+            if line.strip().startswith(fence) and not line.strip().strip(fence[0]):
+                break
+            body.append(line[len(indent) :] if line.startswith(indent) else line)
+            index += 1
+        else:
+            raise ValueError(f'unclosed code block at line {start - 1}')
+        found.append(Block(language, start, textwrap.dedent('\n'.join(body))))
+        index += 1
+    return found
+
+
+def run_blocks(source: list[Block], filename: str) -> None:
+    # The blocks run as the body of a script: in a fresh module that stands
+    # in for __main__ while they run. What they define pickles by name in
+    # this process, cloudpickle (and so Dask) pickles it by value, and
+    # `if __name__ == '__main__':` blocks run, as they do in a script.
+    module = types.ModuleType('__main__')
+    saved = sys.modules['__main__']
+    sys.modules['__main__'] = module
+    try:
+        for block in source:
+            if block.language != 'python':
+                continue
+            # Pad so that tracebacks point at the line of the page.
+            code = compile('\n' * (block.line - 1) + block.code, filename, 'exec')
+            exec(code, module.__dict__)
+    finally:
+        sys.modules['__main__'] = saved
+
+
+def page_id(path: Path) -> str:
+    return str(path.relative_to(ROOT))
+
+
+@pytest.mark.parametrize('page', PAGES, ids=page_id)
+def test_page_examples_run(
+    page: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    run_blocks(blocks(page.read_text(encoding='utf-8')), str(page))
+
+
+@pytest.mark.parametrize('page', PAGES, ids=page_id)
+def test_every_block_says_its_language(page: Path) -> None:
+    # An unlabelled block, or Python under another label, would silently not
+    # run; shell commands go in ```console blocks.
+    for block in blocks(page.read_text(encoding='utf-8')):
+        assert block.language not in NOT_RUN, (
+            f'{page_id(page)}:{block.line}: code block labelled '
+            f'{block.language!r}: label Python ```python, output ```text'
+        )
+        assert block.language not in {'bash', 'sh', 'shell'}, (
+            f'{page_id(page)}:{block.line}: put shell commands in ```console'
+        )
+
+
+def test_readme_has_exactly_the_two_commands() -> None:
+    commands = [
+        block.code
+        for block in blocks((ROOT / 'README.md').read_text(encoding='utf-8'))
+        if block.language == 'console'
+    ]
+    assert len(commands) == 2
+    first, second = commands
+    assert 'examples/pass_by_reference.py' in first
+    assert '\n' not in first.strip()
+    assert second == (
+        'python -m pip install -q nox uv && UV_PYTHON_DOWNLOADS=never python -m nox'
+    )
+    # CI runs the second command verbatim.
+    assert second in (ROOT / '.ci' / 'run').read_text(encoding='utf-8')
+
+
+def public_docstrings() -> list[tuple[str, str]]:
+    found = []
+    for module in (proxystore.proxy, proxystore.factory):
+        found.append((module.__name__, module.__doc__ or ''))
+        for name in module.__all__:
+            obj = getattr(module, name)
+            found.append((f'{module.__name__}.{name}', getattr(obj, '__doc__', '')))
+            if inspect.isclass(obj):
+                for attribute, value in vars(obj).items():
+                    doc = getattr(value, '__doc__', None)
+                    if not attribute.startswith('_') and doc:
+                        found.append((f'{module.__name__}.{name}.{attribute}', doc))
+    return [(name, doc) for name, doc in found if doc and '```' in doc]
+
+
+@pytest.mark.parametrize(('name', 'doc'), public_docstrings(), ids=lambda x: x)
+def test_docstring_examples_run(
+    name: str,
+    doc: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    found = blocks(inspect.cleandoc(doc))
+    assert any(block.language == 'python' for block in found)
+    run_blocks(found, f'<docstring of {name}>')
+
+
+def test_docstring_examples_are_found() -> None:
+    names = {name for name, _ in public_docstrings()}
+    assert 'proxystore.proxy.Proxy' in names
+    assert 'proxystore.proxy.resolve_async' in names
+
+
+def test_block_parser() -> None:
+    text = (
+        'Intro\n'
+        '```python\n'
+        'x = 1\n'
+        '```\n'
+        '\n'
+        '    ```console\n'
+        '    $ echo hi\n'
+        '    ```\n'
+        '````text\n'
+        '```python\n'
+        '````\n'
+    )
+    found = blocks(text)
+    assert [(b.language, b.line, b.code) for b in found] == [
+        ('python', 3, 'x = 1'),
+        ('console', 7, '$ echo hi'),
+        ('text', 10, '```python'),
+    ]
+
+
+def test_a_failing_example_fails_with_its_line() -> None:
+    source = blocks('text\n\n```python\nx = 1\nassert x == 2\n```\n')
+    with pytest.raises(AssertionError) as info:
+        run_blocks(source, 'page.md')
+    assert info.traceback[-1].path == Path('page.md') or (
+        str(info.traceback[-1].path) == 'page.md'
+    )
+    assert info.traceback[-1].lineno + 1 == 5
