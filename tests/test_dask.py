@@ -7,15 +7,17 @@ also runs the scheduler) from one on a worker.
 
 What these tests pin down, and docs/guides/dask.md explains:
 
-- Dask's client reads attributes of every task argument (`__dask_tokenize__`
-  when it hashes arguments into a task key, `__dask_future__` when it looks
-  for futures). On a proxy these reads go to the target, so a bare proxy is
-  resolved in the client even with cached defaults.
+- Dask's client inspects every task argument: it reads `__dask_tokenize__`
+  when it hashes the arguments into a task key and checks classes with
+  `isinstance`. An unresolved proxy with cached defaults answers both from
+  its cached class, so it goes through `submit` and `map` unresolved and is
+  resolved only on a worker, when the task uses it.
+- Dask looks for futures inside collections (lists, tuples, sets, dicts):
+  a proxy whose cached class is one of those is iterated, so resolved, in the
+  client. A `ProxyLocker` keeps it closed.
 - Without cached defaults, the `isinstance` checks of Dask's tokenizer and of
-  its serializer resolve the proxy too, and the worker resolves it while it
+  its serializer resolve the proxy, and the worker resolves it while it
   unpacks the task, before the task function runs.
-- A `ProxyLocker` around a proxy with cached defaults goes through
-  `submit` and `map` untouched and is resolved only on a worker.
 - Whatever the client does, the task carries only the factory: the worker
   calls the factory itself.
 """
@@ -31,6 +33,7 @@ from typing import Any
 import pytest
 
 distributed = pytest.importorskip('distributed')
+numpy = pytest.importorskip('numpy')
 
 pytestmark = pytest.mark.dask
 
@@ -40,17 +43,17 @@ from proxystore.proxy import ProxyLocker  # noqa: E402
 from proxystore.proxy import is_resolved  # noqa: E402
 
 
-class Recording(Factory[list[int]]):
-    """Return a list of numbers, and log the id of each process it runs in."""
+class Recording(Factory[Any]):
+    """Return a value, and log the id of each process it runs in."""
 
-    def __init__(self, numbers: list[int], log: Path) -> None:
-        self.numbers = numbers
+    def __init__(self, value: Any, log: Path) -> None:
+        self.value = value
         self.log = log
 
-    def resolve(self) -> list[int]:
+    def resolve(self) -> Any:
         with self.log.open('a') as file:
             file.write(f'{os.getpid()}\n')
-        return self.numbers
+        return self.value
 
 
 def runs(log: Path) -> list[int]:
@@ -58,15 +61,15 @@ def runs(log: Path) -> list[int]:
     return [int(line) for line in log.read_text().split()] if log.exists() else []
 
 
-def unlock_and_sum(locker: ProxyLocker[list[int]]) -> tuple[bool, int, int]:
+def unlock_and_sum(locker: ProxyLocker[Any]) -> tuple[bool, int, int]:
     proxy = locker.unlock()
     arrived_unresolved = not is_resolved(proxy)
-    return arrived_unresolved, sum(proxy), os.getpid()
+    return arrived_unresolved, int(sum(proxy)), os.getpid()
 
 
-def bare_sum(proxy: Proxy[list[int]]) -> tuple[bool, int, int]:
-    arrived_unresolved = isinstance(proxy, Proxy) and not is_resolved(proxy)
-    return arrived_unresolved, sum(proxy), os.getpid()
+def bare_sum(proxy: Proxy[Any]) -> tuple[bool, int, int]:
+    arrived_unresolved = type(proxy) is Proxy and not is_resolved(proxy)
+    return arrived_unresolved, int(sum(proxy)), os.getpid()
 
 
 @pytest.fixture(scope='module')
@@ -92,14 +95,14 @@ def workers(client: Any) -> set[int]:
     return pids
 
 
-def received_proxy(numbers: list[int], log: Path, *, cache: bool) -> Any:
+def received_proxy(numbers: Any, log: Path, *, cache: bool) -> Any:
     """An unresolved proxy, as a process receives it from elsewhere."""
     if cache:
         # Made where the object is at hand, then pickled: it arrives with
         # cached defaults and without its target.
         made = Proxy(Recording(numbers, log), cache_defaults=True, target=numbers)
         proxy = pickle.loads(pickle.dumps(made))
-        assert proxy.__proxy_default_class__ is list
+        assert proxy.__proxy_default_class__ is type(numbers)
     else:
         proxy = Proxy(Recording(numbers, log))
     assert not is_resolved(proxy)
@@ -150,25 +153,61 @@ def test_locked_proxies_through_map_resolve_only_on_workers(
     assert not any(is_resolved(p) for p in proxies)
 
 
-def test_bare_proxy_with_cached_defaults_is_resolved_by_the_client(
+def test_bare_proxy_with_cached_defaults_resolves_only_on_a_worker(
     client: Any,
     workers: set[int],
     tmp_path: Path,
 ) -> None:
-    # Dask reads `__dask_tokenize__` and `__dask_future__` from each argument:
-    # attribute reads that the cache cannot answer. The task still carries
-    # only the factory, and the cached class keeps the worker from resolving
-    # the proxy before the task function runs.
     log = tmp_path / 'runs'
-    proxy = received_proxy([4, 5], log, cache=True)
+    proxy = received_proxy(numpy.arange(5), log, cache=True)
 
     unresolved, total, worker = client.submit(bare_sum, proxy).result(timeout=60)
 
+    assert total == 10
+    assert unresolved  # the task got the reference, resolved when it used it
+    assert runs(log) == [worker]
+    assert worker in workers
+    assert not is_resolved(proxy)  # the client never loaded it
+
+
+def test_bare_proxies_through_map_resolve_only_on_workers(
+    client: Any,
+    workers: set[int],
+    tmp_path: Path,
+) -> None:
+    logs = [tmp_path / f'runs-{i}' for i in range(6)]
+    proxies = [
+        received_proxy(numpy.arange(i + 1), log, cache=True)
+        for i, log in enumerate(logs)
+    ]
+
+    results = client.gather(client.map(bare_sum, proxies))
+
+    assert [total for _, total, _ in results] == [sum(range(i + 1)) for i in range(6)]
+    assert all(unresolved for unresolved, _, _ in results)
+    for log, (_, _, worker) in zip(logs, results, strict=True):
+        assert runs(log) == [worker]
+        assert worker in workers
+    assert not any(is_resolved(p) for p in proxies)
+
+
+def test_bare_proxy_of_a_collection_is_unpacked_by_the_client(
+    client: Any,
+    workers: set[int],
+    tmp_path: Path,
+) -> None:
+    # Dask looks for futures inside lists, tuples, sets and dicts: a proxy
+    # whose class says it is one of those is iterated in the client. The task
+    # still carries only the factory.
+    log = tmp_path / 'runs'
+    proxy = received_proxy([4, 5], log, cache=True)
+
+    _, total, worker = client.submit(bare_sum, proxy).result(timeout=60)
+
     assert total == 9
     assert is_resolved(proxy)
-    assert runs(log) == [os.getpid(), worker]
-    assert worker in workers
-    assert unresolved  # the worker got the factory, not the target
+    assert runs(log)[0] == os.getpid()
+    assert runs(log)[-1] == worker in workers
 
 
 def test_bare_proxy_without_cached_defaults(

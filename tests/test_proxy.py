@@ -192,6 +192,47 @@ def test_unresolved_proxy_raises_cached_type_error_for_hash() -> None:
     assert not is_resolved(proxy)
 
 
+def test_unresolved_proxy_answers_probes_of_special_names_from_cached_class() -> None:
+    factory = Counter(42)
+    proxy = Proxy(factory, cache_defaults=True, target=42)
+    del proxy.__proxy_wrapped__
+    # What duck typing asks (Dask asks every task argument for its
+    # __dask_tokenize__): the cached class does not have them.
+    assert getattr(proxy, '__dask_tokenize__', None) is None
+    assert not hasattr(proxy, '__iter__')
+    assert not hasattr(proxy, '__len__')
+    with pytest.raises(AttributeError, match="'int' object has no attribute '__len__'"):
+        proxy.__len__
+    assert factory.calls == 0
+    assert not is_resolved(proxy)
+    # A special name the class has is the target's own, so it resolves.
+    assert proxy.__add__(1) == 43
+    assert factory.calls == 1
+
+
+@pytest.mark.parametrize('name', ['__wrapped__', '__signature__', 'plain'])
+def test_unresolved_proxy_resolves_for_names_objects_hold_themselves(
+    name: str,
+) -> None:
+    class Holder:
+        pass
+
+    holder = Holder()
+    setattr(holder, name, 'mine')
+    factory = Counter(holder)
+    proxy = Proxy(factory, cache_defaults=True, target=holder)
+    del proxy.__proxy_wrapped__
+    assert getattr(proxy, name) == 'mine'
+    assert factory.calls == 1
+
+
+def test_unresolved_proxy_without_cached_class_resolves_for_special_names() -> None:
+    factory = Counter(42)
+    proxy = Proxy(factory)
+    assert getattr(proxy, '__dask_tokenize__', None) is None
+    assert factory.calls == 1
+
+
 def test_resolved_proxy_ignores_cached_defaults() -> None:
     target = [1]
     proxy = Proxy(Counter(target), cache_defaults=True, target=target)

@@ -151,9 +151,7 @@ class Proxy(Generic[T]):
         except AttributeError:
             target = _UNSET
         if target is _UNSET:
-            if name == '__class__':
-                return _unresolved_class(self)
-            target = _resolve(self)
+            return _unresolved_getattr(self, name)
         return getattr(target, name)
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -446,6 +444,32 @@ def _unresolved_class(proxy: Proxy[Any]) -> type:
     if default is None:
         return _resolve(proxy).__class__  # type: ignore[no-any-return]
     return default  # type: ignore[no-any-return]
+
+
+def _unresolved_getattr(proxy: Proxy[Any], name: str) -> Any:
+    """Read an attribute of an unresolved proxy's target.
+
+    With a cached class, `__class__` and the special names that the class
+    does not define are answered without resolving: duck-typing probes such
+    as `getattr(proxy, '__dask_tokenize__', None)` (what Dask does to every
+    task argument) then leave a proxy in transit unresolved.
+    """
+    if name == '__class__':
+        return _unresolved_class(proxy)
+    if name[:2] == '__' == name[-2:] and name not in _INSTANCE_SPECIALS:
+        try:
+            default = _get_default_class(proxy)
+        except AttributeError:
+            default = None
+        if default is not None and not any(name in k.__dict__ for k in default.__mro__):
+            raise AttributeError(
+                f'{default.__name__!r} object has no attribute {name!r}',
+            )
+    return getattr(_resolve(proxy), name)
+
+
+_INSTANCE_SPECIALS = frozenset({'__wrapped__', '__signature__'})
+"""Special names that objects commonly hold in their own `__dict__`."""
 
 
 def _unresolved_hash(proxy: Proxy[Any]) -> int:
