@@ -47,6 +47,7 @@ settings.register_profile(
 )
 settings.load_profile('proxy')
 
+ARRAY_SHAPES = npst.array_shapes(max_dims=1, max_side=3)
 SPECIAL_DECIMALS = [Decimal('nan'), Decimal('inf'), Decimal('-inf')]
 
 hashables = st.one_of(
@@ -77,10 +78,15 @@ values = st.one_of(
         st.one_of(st.integers(-3, 3), st.text(max_size=2)), hashables, max_size=3
     ),
     st.sets(st.integers(-5, 5), max_size=3),
+    # Elements bounded as the numbers above: an object array raises each
+    # element to the other operand's power (Fraction ** 2**62 never ends).
+    npst.arrays(np.int64, ARRAY_SHAPES, elements=st.integers(-1000, 1000)),
     npst.arrays(
-        dtype=st.sampled_from([np.int64, np.float64, np.bool_]),
-        shape=npst.array_shapes(max_dims=1, max_side=3),
+        np.float64,
+        ARRAY_SHAPES,
+        elements=st.floats(-1000, 1000) | st.sampled_from([np.nan, np.inf]),
     ),
+    npst.arrays(np.bool_, ARRAY_SHAPES),
 )
 
 FORMAT_SPECS = ['', 'd', '.2f', '>8', 'x', '#x', ',', 'e', '^5', '%Y-%m', 's', '+']
