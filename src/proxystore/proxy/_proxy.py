@@ -151,7 +151,9 @@ class Proxy(Generic[T]):
         except AttributeError:
             target = _UNSET
         if target is _UNSET:
-            return _unresolved_getattr(self, name)
+            if name[0] == '_':  # '__class__' and probes of special names
+                return _unresolved_getattr(self, name)
+            target = _resolve(self)
         return getattr(target, name)
 
     def __setattr__(self, name: str, value: Any) -> None:
