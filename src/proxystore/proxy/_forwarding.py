@@ -22,7 +22,7 @@ __all__ = ['forward', 'install', 'lookup_special']
 
 _TEMPLATE = """\
 def {name}(self, {params}):
-    try:
+{own}    try:
         target = _get_target(self)
     except AttributeError:
         target = _UNSET
@@ -41,14 +41,24 @@ class _Rule:
         params: The method's parameters after `self`.
         inplace: The operation rebinds `target` (an augmented assignment);
             the method stores the new target and returns the proxy.
+        own: What the method does instead when the attribute `name` is one
+            of the proxy's own (`_OWN_NAMES`), if it takes such a name.
     """
 
-    __slots__ = ('inplace', 'operation', 'params')
+    __slots__ = ('inplace', 'operation', 'own', 'params')
 
-    def __init__(self, operation: str, params: str = '/', *, inplace: bool = False):
+    def __init__(
+        self,
+        operation: str,
+        params: str = '/',
+        *,
+        inplace: bool = False,
+        own: str | None = None,
+    ) -> None:
         self.operation = operation
         self.params = params
         self.inplace = inplace
+        self.own = own
 
     def source(self, name: str) -> str:
         """Return the source of the method called `name`."""
@@ -58,7 +68,10 @@ class _Rule:
             body = f'return {self.operation}'
         else:
             body = self.operation
-        return _TEMPLATE.format(name=name, params=self.params, body=body)
+        own = ''
+        if self.own is not None:
+            own = f'    if name in _OWN_NAMES:\n        return {self.own}\n'
+        return _TEMPLATE.format(name=name, params=self.params, own=own, body=body)
 
 
 def forward(
@@ -66,6 +79,7 @@ def forward(
     params: str = '/',
     *,
     inplace: bool = False,
+    own: str | None = None,
 ) -> Callable[..., Any]:
     """Declare a special method that does `operation` to the target.
 
@@ -75,13 +89,16 @@ def forward(
         params: The method's parameters after `self`.
         inplace: The operation rebinds `target` (an augmented assignment);
             the method stores the new target and returns the proxy.
+        own: For methods that take an attribute `name`: what they do instead
+            when `name` is one of the proxy's own.
 
     Returns:
         A placeholder that `install` replaces with the compiled method (typed
         as a callable that takes and returns anything, so that type checkers
         accept every operation on a proxy and type its result as `Any`).
     """
-    return _Rule(operation, params, inplace=inplace)  # type: ignore[return-value]
+    rule: Any = _Rule(operation, params, inplace=inplace, own=own)
+    return rule  # type: ignore[no-any-return]
 
 
 def _is_expression(source: str) -> bool:

@@ -156,29 +156,16 @@ class Proxy(Generic[T]):
             target = _resolve(self)
         return getattr(target, name)
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _OWN_NAMES:
-            _own_set(self, name, value)
-            return
-        try:
-            target = _get_target(self)
-        except AttributeError:
-            target = _UNSET
-        if target is _UNSET:
-            target = _resolve(self)
-        setattr(target, name, value)
-
-    def __delattr__(self, name: str) -> None:
-        if name in _OWN_NAMES:
-            _own_del(self, name)
-            return
-        try:
-            target = _get_target(self)
-        except AttributeError:
-            target = _UNSET
-        if target is _UNSET:
-            target = _resolve(self)
-        delattr(target, name)
+    __setattr__ = forward(
+        'setattr(target, name, value)',
+        'name, value, /',
+        own='_own_set(self, name, value)',
+    )
+    __delattr__ = forward(
+        'delattr(target, name)',
+        'name, /',
+        own='_own_del(self, name)',
+    )
 
     # The proxy's own behaviour: hashing (it may answer from the cache),
     # repr (it never resolves), pickling and copying (only the factory).
@@ -741,8 +728,6 @@ def _install_subclass_hooks(cls: type) -> None:
 
 
 _proxy_getattribute = Proxy.__getattribute__
-_proxy_setattr = Proxy.__setattr__
-_proxy_delattr = Proxy.__delattr__
 
 
 # What the forwarded operations call.
@@ -830,5 +815,10 @@ install(
         '_aexit': _aexit,
         '_await': _await,
         '_pow3': _pow3,
+        '_OWN_NAMES': _OWN_NAMES,
+        '_own_set': _own_set,
+        '_own_del': _own_del,
     },
 )
+_proxy_setattr = vars(Proxy)['__setattr__']
+_proxy_delattr = vars(Proxy)['__delattr__']
