@@ -561,3 +561,14 @@ def test_weak_reference_to_the_proxy() -> None:
     del proxy
     gc.collect()
     assert ref() is None
+
+
+def test_numpy_ufuncs_receive_the_targets_of_proxies() -> None:
+    np = pytest.importorskip('numpy')
+    array = np.arange(3)
+    result = array + Proxy(lambda: 1)
+    assert result.dtype == array.dtype  # not an object array of proxies
+    assert result.tolist() == [1, 2, 3]
+    out = np.zeros(3, dtype=array.dtype)
+    np.add(Proxy(lambda: array), 1, out=(Proxy(lambda: out),))
+    assert out.tolist() == [1, 2, 3]

@@ -223,12 +223,10 @@ class Proxy(Generic[T]):
         # NumPy looks this hook up on the type and would otherwise take a
         # proxy for an opaque object (arr + proxy of 1 would be an object
         # array): hand the ufunc the targets instead.
-        inputs = tuple(_target(x) if isinstance(x, Proxy) else x for x in inputs)
+        inputs = tuple(map(_unwrap, inputs))
         out = kwargs.get('out')
         if out is not None:
-            kwargs['out'] = tuple(
-                _target(x) if isinstance(x, Proxy) else x for x in out
-            )
+            kwargs['out'] = tuple(map(_unwrap, out))
         return getattr(ufunc, method)(*inputs, **kwargs)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
