@@ -110,78 +110,49 @@ def received_proxy(numbers: Any, log: Path, *, cache: bool) -> Any:
     return proxy
 
 
-def test_locked_proxy_with_cached_defaults_resolves_only_on_a_worker(
+# How a proxy with cached defaults is passed: bare (of an array: Dask looks
+# inside collections, see below), or in a ProxyLocker (of a list, which the
+# locker keeps closed). Either way only a worker resolves it.
+WAYS = {
+    'bare': (numpy.arange, lambda proxy: proxy, bare_sum),
+    'locked': (lambda n: list(range(n)), ProxyLocker, unlock_and_sum),
+}
+
+
+@pytest.mark.parametrize('way', WAYS)
+def test_proxy_with_cached_defaults_resolves_only_on_a_worker(
     client: Any,
     workers: set[int],
     tmp_path: Path,
+    way: str,
 ) -> None:
+    numbers, wrap, task = WAYS[way]
     log = tmp_path / 'runs'
-    proxy = received_proxy([1, 2, 3], log, cache=True)
+    proxy = received_proxy(numbers(5), log, cache=True)
 
-    unresolved, total, worker = client.submit(
-        unlock_and_sum,
-        ProxyLocker(proxy),
-    ).result(timeout=60)
-
-    assert total == 6
-    assert unresolved  # it arrived as a reference
-    assert runs(log) == [worker]
-    assert worker in workers
-    assert not is_resolved(proxy)  # the client never loaded it
-
-
-def test_locked_proxies_through_map_resolve_only_on_workers(
-    client: Any,
-    workers: set[int],
-    tmp_path: Path,
-) -> None:
-    logs = [tmp_path / f'runs-{i}' for i in range(6)]
-    proxies = [
-        received_proxy(list(range(i + 1)), log, cache=True)
-        for i, log in enumerate(logs)
-    ]
-
-    results = client.gather(
-        client.map(unlock_and_sum, [ProxyLocker(p) for p in proxies]),
-    )
-
-    assert [total for _, total, _ in results] == [sum(range(i + 1)) for i in range(6)]
-    assert all(unresolved for unresolved, _, _ in results)
-    for log, (_, _, worker) in zip(logs, results, strict=True):
-        assert runs(log) == [worker]
-        assert worker in workers
-    assert not any(is_resolved(p) for p in proxies)
-
-
-def test_bare_proxy_with_cached_defaults_resolves_only_on_a_worker(
-    client: Any,
-    workers: set[int],
-    tmp_path: Path,
-) -> None:
-    log = tmp_path / 'runs'
-    proxy = received_proxy(numpy.arange(5), log, cache=True)
-
-    unresolved, total, worker = client.submit(bare_sum, proxy).result(timeout=60)
+    unresolved, total, worker = client.submit(task, wrap(proxy)).result(timeout=60)
 
     assert total == 10
-    assert unresolved  # the task got the reference, resolved when it used it
+    assert unresolved  # it arrived as a reference, resolved when the task used it
     assert runs(log) == [worker]
     assert worker in workers
     assert not is_resolved(proxy)  # the client never loaded it
 
 
-def test_bare_proxies_through_map_resolve_only_on_workers(
+@pytest.mark.parametrize('way', WAYS)
+def test_proxies_with_cached_defaults_through_map_resolve_only_on_workers(
     client: Any,
     workers: set[int],
     tmp_path: Path,
+    way: str,
 ) -> None:
+    numbers, wrap, task = WAYS[way]
     logs = [tmp_path / f'runs-{i}' for i in range(6)]
     proxies = [
-        received_proxy(numpy.arange(i + 1), log, cache=True)
-        for i, log in enumerate(logs)
+        received_proxy(numbers(i + 1), log, cache=True) for i, log in enumerate(logs)
     ]
 
-    results = client.gather(client.map(bare_sum, proxies))
+    results = client.gather(client.map(task, [wrap(p) for p in proxies]))
 
     assert [total for _, total, _ in results] == [sum(range(i + 1)) for i in range(6)]
     assert all(unresolved for unresolved, _, _ in results)
