@@ -16,7 +16,10 @@ from proxystore.proxy import ProxyResolveError
 from proxystore.proxy import extract
 from proxystore.proxy import is_resolved
 from proxystore.proxy import resolve_async
+from proxystore.proxy._resolution import _GONE
 from proxystore.proxy._resolution import _MAX_WORKERS
+from proxystore.proxy._resolution import _flights
+from proxystore.proxy._resolution import _wait_for
 from proxystore.proxy._resolution import _waiting
 
 THREADS = 8
@@ -194,6 +197,48 @@ def test_interrupted_leader_lets_a_waiter_take_over() -> None:
     assert len(interrupted) == 1
     assert waiter_result == ['second try']
     assert calls == ['leader', 'waiter']
+
+
+def test_first_waiter_records_the_leading_thread() -> None:
+    leading = threading.Event()
+    release = threading.Event()
+
+    def factory() -> str:
+        leading.set()
+        release.wait(timeout=5)
+        return 'value'
+
+    proxy = Proxy(factory)
+    leader = threading.Thread(target=extract, args=(proxy,))
+    leader.start()
+    assert leading.wait(timeout=5)
+    flight = _flights[id(proxy)]
+    assert flight[0] is None  # the leader does not record itself
+    waiter_result: list[Any] = []
+    waiter = threading.Thread(target=lambda: waiter_result.append(extract(proxy)))
+    waiter.start()
+    deadline = time.monotonic() + 5
+    while flight[0] is None and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert flight[0] == leader.ident
+    release.set()
+    leader.join(timeout=5)
+    waiter.join(timeout=5)
+    assert waiter_result == ['value']
+    assert id(proxy) not in _flights
+
+
+def test_waiting_on_a_resolution_whose_leader_left_returns_at_once() -> None:
+    # The leader deregisters, then reports its outcome, then leaves: a thread
+    # that looks for it in between finds no leader and must not block.
+    key, flight = -1, [None, object()]
+    _flights[key] = flight
+    try:
+        _wait_for(key, flight)
+    finally:
+        del _flights[key]
+    assert flight[0] == _GONE
+    assert not _waiting
 
 
 # Stress: many threads, many trials, a factory that sleeps to widen races.

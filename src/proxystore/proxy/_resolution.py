@@ -15,12 +15,15 @@ at all; the global lock guards only the wait-for graph that detects cycles.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from concurrent.futures import Future
 from queue import SimpleQueue
 from threading import Lock
 from threading import Thread
 from threading import get_ident
+from types import CodeType
+from types import FrameType
 from typing import Any
 
 __all__ = ['ProxyResolveError', 'make_resolver', 'submit']
@@ -49,20 +52,28 @@ class ProxyResolveError(Exception):
         return type(self), (self.args[0], self.cause)
 
 
-# A resolution in progress is a list: [leader's thread ident, error, ...]. It
-# doubles as an ordered log: each waiter appends its own (closed) gate, and
-# the leader, when it is done, appends _DONE and opens every gate before it.
-# list.append is atomic, so each side knows from the order whether the other
-# will act: the leader never takes a lock, with or without the GIL.
+# A resolution in progress is a list: [leader, outcome, gate, gate, ...].
+# The leader's thread is not recorded by the leader (that would cost every
+# resolution a call): the first thread that waits finds it on the stacks and
+# records it. The outcome is _RUNNING until the leader is done, then _DONE or
+# the exception that stopped it. A waiter appends a closed gate and then reads
+# the outcome; the leader sets the outcome and then opens the gates it finds.
+# Each side writes before it reads, so at least one sees the other: either
+# the leader opens the gate or the waiter does not close it on itself. A
+# waiter records the leader before it appends its gate, so a flight with no
+# leader recorded has no gate to open. The leader never takes a lock.
 # (A list, not a class: one is made for every resolution, on the hot path.)
-_OWNER, _ERROR, _LOG = 0, 1, 2
+_LEADER, _OUTCOME, _GATES = 0, 1, 2
+_RUNNING: Any = None
 _DONE: Any = object()
+_GONE = -1  # recorded leader of a resolution whose leader has already left
 _Flight = list[Any]
 
 
 _flights: dict[int, _Flight] = {}  # id(proxy) -> its resolution in progress
 _waiting: dict[int, _Flight] = {}  # thread ident -> the resolution it waits on
-_lock = Lock()  # guards _waiting
+_lock = Lock()  # guards _waiting and the recording of leaders
+_resolve_code: CodeType | None = None  # the code of `resolve`, to find leaders
 
 
 def _reset_after_fork() -> None:
@@ -86,6 +97,21 @@ def _cycle_error() -> ProxyResolveError:
     )
 
 
+def _find_leader(flight: _Flight) -> int:
+    """The ident of the thread whose `resolve` frame leads `flight`.
+
+    Returns `_GONE` if no thread does any more (the resolution just ended).
+    """
+    stacks = sys._current_frames()  # pyright: ignore[reportPrivateUsage]
+    for ident, top in stacks.items():
+        frame: FrameType | None = top
+        while frame is not None:
+            if frame.f_code is _resolve_code and frame.f_locals.get('flight') is flight:
+                return ident
+            frame = frame.f_back
+    return _GONE
+
+
 def _wait_for(key: int, flight: _Flight) -> None:
     """Wait until `flight` (the resolution of proxy `key`) is over.
 
@@ -97,42 +123,37 @@ def _wait_for(key: int, flight: _Flight) -> None:
     with _lock:
         if _flights.get(key) is not flight:
             return  # already over
-        owner = flight[_OWNER]
+        leader = flight[_LEADER]
+        if leader is None:
+            leader = flight[_LEADER] = _find_leader(flight)
         # Follow the "waits for" edges from the leader: reaching this thread
         # means the factories wait on each other, which would never end.
         while True:
-            if owner == me:
+            if leader == me:
                 raise _cycle_error()
-            waited = _waiting.get(owner)
+            waited = _waiting.get(leader)
             if waited is None:
                 break
-            owner = waited[_OWNER]
+            leader = waited[_LEADER]
         _waiting[me] = flight
     try:
         gate = Lock()
         gate.acquire()
         flight.append(gate)
-        for entry in flight[_LOG:]:
-            if entry is gate:  # appended before _DONE: the leader will open it
-                gate.acquire()
-                break
-            if entry is _DONE:
-                break
+        if flight[_OUTCOME] is _RUNNING:  # the leader will open the gate
+            gate.acquire()
     finally:
         del _waiting[me]
-    shared = flight[_ERROR]
-    if isinstance(shared, ProxyResolveError):
+    outcome = flight[_OUTCOME]
+    if isinstance(outcome, ProxyResolveError):
         # A fresh exception per thread: one instance raised in several
         # threads at once would share (and garble) its traceback.
-        raise ProxyResolveError(shared.args[0], shared.cause) from shared.cause
+        raise ProxyResolveError(outcome.args[0], outcome.cause) from outcome.cause
 
 
 def _open_gates(flight: _Flight) -> None:
-    # The gates appended before _DONE belong to threads that will wait.
-    for entry in flight[_LOG:]:
-        if entry is _DONE:
-            return
-        entry.release()
+    for gate in flight[_GATES:]:
+        gate.release()
 
 
 def make_resolver(
@@ -163,13 +184,14 @@ def make_resolver(
 
     def resolve(proxy: Any) -> Any:
         key = id(proxy)
-        flight: _Flight = [get_ident(), None]
+        flight: _Flight = [None, _RUNNING]
         while (current := _flights.setdefault(key, flight)) is not flight:
             _wait_for(key, current)
             target = peek(proxy)
             if target is not unset:
                 return target
             # The leader was interrupted (or the proxy unresolved again): lead.
+        outcome = _DONE
         try:
             try:
                 target = get_target(proxy)
@@ -199,14 +221,19 @@ def make_resolver(
             set_target(proxy, target)
             return target
         except BaseException as failure:
-            flight[_ERROR] = failure
+            outcome = failure
             raise
         finally:
-            _flights.pop(key, None)  # gone if the factory forked: reset in the child
-            flight.append(_DONE)
-            if flight[_LOG] is not _DONE:  # a gate came first: somebody waits
+            try:  # noqa: SIM105 (suppress() would cost every resolution a call)
+                del _flights[key]
+            except KeyError:  # the factory forked: this is the reset child
+                pass
+            flight[_OUTCOME] = outcome
+            if flight[_LEADER] is not None:  # somebody waits
                 _open_gates(flight)
 
+    global _resolve_code  # every resolver shares this one code object
+    _resolve_code = resolve.__code__
     return resolve
 
 
