@@ -23,11 +23,11 @@ __all__ = ['forward', 'install', 'lookup_special']
 _TEMPLATE = """\
 def {name}(self, {params}):
 {own}    try:
-        target = _get_target(self)
+        target = {read}
     except AttributeError:
         target = _UNSET
     if target is _UNSET:
-        target = _resolve(self)
+{unresolved}        target = _resolve(self)
     {body}
 """
 
@@ -43,9 +43,11 @@ class _Rule:
             the method stores the new target and returns the proxy.
         own: What the method does instead when the attribute `name` is one
             of the proxy's own (`_OWN_NAMES`), if it takes such a name.
+        unresolved: A statement run first when the proxy is unresolved (it
+            may return instead of resolving), if any.
     """
 
-    __slots__ = ('inplace', 'operation', 'own', 'params')
+    __slots__ = ('inplace', 'operation', 'own', 'params', 'unresolved')
 
     def __init__(
         self,
@@ -54,14 +56,21 @@ class _Rule:
         *,
         inplace: bool = False,
         own: str | None = None,
+        unresolved: str | None = None,
     ) -> None:
         self.operation = operation
         self.params = params
         self.inplace = inplace
         self.own = own
+        self.unresolved = unresolved
 
-    def source(self, name: str) -> str:
-        """Return the source of the method called `name`."""
+    def source(self, name: str, read: str) -> str:
+        """Return the source of the method called `name`.
+
+        Args:
+            name: The method's name.
+            read: The expression that reads the target slot of `self`.
+        """
         if self.inplace:
             body = f'{self.operation}\n    _set_target(self, target)\n    return self'
         elif _is_expression(self.operation):
@@ -71,7 +80,17 @@ class _Rule:
         own = ''
         if self.own is not None:
             own = f'    if name in _OWN_NAMES:\n        return {self.own}\n'
-        return _TEMPLATE.format(name=name, params=self.params, own=own, body=body)
+        unresolved = ''
+        if self.unresolved is not None:
+            unresolved = f'        {self.unresolved}\n'
+        return _TEMPLATE.format(
+            name=name,
+            params=self.params,
+            own=own,
+            read=read,
+            unresolved=unresolved,
+            body=body,
+        )
 
 
 def forward(
@@ -80,6 +99,7 @@ def forward(
     *,
     inplace: bool = False,
     own: str | None = None,
+    unresolved: str | None = None,
 ) -> Callable[..., Any]:
     """Declare a special method that does `operation` to the target.
 
@@ -91,13 +111,17 @@ def forward(
             the method stores the new target and returns the proxy.
         own: For methods that take an attribute `name`: what they do instead
             when `name` is one of the proxy's own.
+        unresolved: A statement to run first when the proxy is unresolved,
+            for methods that can answer (and return) without resolving it.
 
     Returns:
         A placeholder that `install` replaces with the compiled method (typed
         as a callable that takes and returns anything, so that type checkers
         accept every operation on a proxy and type its result as `Any`).
     """
-    rule: Any = _Rule(operation, params, inplace=inplace, own=own)
+    rule: Any = _Rule(
+        operation, params, inplace=inplace, own=own, unresolved=unresolved
+    )
     return rule  # type: ignore[no-any-return]
 
 
@@ -109,17 +133,18 @@ def _is_expression(source: str) -> bool:
     return True
 
 
-def install(cls: type, namespace: dict[str, Any]) -> None:
+def install(cls: type, namespace: dict[str, Any], read: str) -> None:
     """Compile every `forward` declared in `cls` into a method of `cls`.
 
     Args:
         cls: The class whose `forward` placeholders are replaced.
-        namespace: The globals the methods run in: `_get_target`,
-            `_set_target`, `_resolve`, `_UNSET` and whatever the operations
-            name.
+        namespace: The globals the methods run in: `_set_target`, `_resolve`,
+            `_UNSET`, whatever `read` and the operations name.
+        read: The expression that reads the target slot of `self` (it raises
+            `AttributeError` if the slot is empty).
     """
     rules = {k: v for k, v in vars(cls).items() if isinstance(v, _Rule)}
-    source = '\n'.join(rule.source(name) for name, rule in rules.items())
+    source = '\n'.join(rule.source(name, read) for name, rule in rules.items())
     filename = f'<{cls.__module__}.{cls.__qualname__} forwarding>'
     # Registered so that tracebacks through a forwarded method show its line.
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)

@@ -6,9 +6,12 @@ else it is asked (attributes, operators, conversions, protocols) is forwarded
 to the target. The few names that must stay the proxy's own are listed in
 `_OWN_NAMES`; subclasses add the names they define.
 
-The slots are read and written through their member descriptors' C methods
-(`_get_target` and friends), never through attribute lookup, so that the
-proxy's own `__getattribute__` is not re-entered and no property runs.
+The slots are defined by a private base class and are never reached through
+attribute lookup on the proxy, so that its own `__getattribute__` is not
+re-entered and no property runs: they are written through their member
+descriptors' C methods (`_set_target` and friends) and read the same way, or,
+on the hot paths, with `super(Proxy, proxy).__proxy_target__`, which CPython
+3.12+ compiles to a read done in C (see `_READ_TARGET`).
 """
 
 # Targets are of any type: values taken from them are Any by design.
@@ -62,7 +65,23 @@ _object_setattr = object.__setattr__
 _object_delattr = object.__delattr__
 
 
-class Proxy(Generic[T]):
+class _ProxySlots:
+    """The proxy's storage, in a base class so `super(Proxy, proxy)` sees it."""
+
+    __slots__ = (
+        '__proxy_default_class__',
+        '__proxy_default_hash__',
+        '__proxy_factory__',
+        '__proxy_target__',
+        '__weakref__',
+    )
+
+    if TYPE_CHECKING:
+        __proxy_target__: Any
+        __proxy_factory__: Any
+
+
+class Proxy(_ProxySlots, Generic[T]):
     """A lazy, transparent object proxy.
 
     A proxy is created from a *factory*, a callable that returns the object
@@ -114,13 +133,7 @@ class Proxy(Generic[T]):
             (the proxy stays unresolved and the next use tries again).
     """
 
-    __slots__ = (
-        '__proxy_default_class__',
-        '__proxy_default_hash__',
-        '__proxy_factory__',
-        '__proxy_target__',
-        '__weakref__',
-    )
+    __slots__ = ()
 
     def __init__(
         self,
@@ -140,21 +153,21 @@ class Proxy(Generic[T]):
                 _cache_defaults(self, target)
 
     # Attribute access: everything goes to the target, save the proxy's own
-    # names. Defined here rather than as __getattr__ so that a lookup never
-    # fails on the proxy first.
+    # names. __getattribute__ rather than __getattr__, so that a lookup never
+    # fails on the proxy first. An unresolved proxy answers `__class__` (from
+    # its cached default) and probes of special names without resolving.
 
-    def __getattribute__(self, name: str) -> Any:
-        if name in _OWN_NAMES:
-            return _own_get(self, name)
-        try:
-            target = _get_target(self)
-        except AttributeError:
-            target = _UNSET
-        if target is _UNSET:
-            if name[0] == '_':  # '__class__' and probes of special names
-                return _unresolved_getattr(self, name)
-            target = _resolve(self)
-        return getattr(target, name)
+    if TYPE_CHECKING:  # the signature type checkers (and the plugin) read
+
+        def __getattribute__(self, name: str) -> Any: ...
+
+    else:
+        __getattribute__ = forward(
+            'getattr(target, name)',
+            'name, /',
+            own='_own_get(self, name)',
+            unresolved="if name[0] == '_': return _unresolved_getattr(self, name)",
+        )
 
     __setattr__ = forward(
         'setattr(target, name, value)',
@@ -170,14 +183,7 @@ class Proxy(Generic[T]):
     # The proxy's own behaviour: hashing (it may answer from the cache),
     # repr (it never resolves), pickling and copying (only the factory).
 
-    def __hash__(self) -> int:
-        try:
-            target = _get_target(self)
-        except AttributeError:
-            target = _UNSET
-        if target is _UNSET:
-            return _unresolved_hash(self)
-        return hash(target)
+    __hash__ = forward('hash(target)', unresolved='return _unresolved_hash(self)')
 
     def __repr__(self) -> str:
         name = type(self).__name__
@@ -342,7 +348,7 @@ class Proxy(Generic[T]):
 
 Proxy.__module__ = 'proxystore.proxy'
 
-_slot = Proxy.__dict__
+_slot = _ProxySlots.__dict__
 _get_target = _slot['__proxy_target__'].__get__
 _set_target = _slot['__proxy_target__'].__set__
 _get_factory = _slot['__proxy_factory__'].__get__
@@ -370,12 +376,7 @@ def _is_resolved(proxy: Any) -> bool:
     return _peek_target(proxy) is not _UNSET
 
 
-_resolve: Callable[[Proxy[Any]], Any] = make_resolver(
-    _get_target,
-    _set_target,
-    _get_factory,
-    _UNSET,
-)
+_resolve: Callable[[Proxy[Any]], Any] = make_resolver(Proxy, _UNSET)
 """Resolve an unresolved proxy and return its target (see _resolution)."""
 
 
@@ -725,9 +726,6 @@ def _install_subclass_hooks(cls: type) -> None:
             setattr(cls, hook.__name__, hook)
 
 
-_proxy_getattribute = Proxy.__getattribute__
-
-
 # What the forwarded operations call.
 
 _INT_METHODS = ('__int__', '__index__') + (
@@ -791,10 +789,21 @@ async def _await(target: Any) -> Any:
     return await target
 
 
+# CPython 3.12+ compiles `super(C, obj).name` to a lookup done in C, with no
+# call and no super object: the cheapest read of a slot past the proxy's own
+# __getattribute__. Earlier versions would make a super object on every read,
+# so there the forwarded methods call the slot's member descriptor instead.
+_READ_TARGET = (
+    'super(Proxy, self).__proxy_target__'
+    if sys.version_info >= (3, 12)
+    else '_get_target(self)'
+)
+
 install(
     Proxy,
     {
         '__name__': 'proxystore.proxy',
+        'Proxy': Proxy,
         '_get_target': _get_target,
         '_set_target': _set_target,
         '_resolve': _resolve,
@@ -816,7 +825,12 @@ install(
         '_OWN_NAMES': _OWN_NAMES,
         '_own_set': _own_set,
         '_own_del': _own_del,
+        '_own_get': _own_get,
+        '_unresolved_getattr': _unresolved_getattr,
+        '_unresolved_hash': _unresolved_hash,
     },
+    read=_READ_TARGET,
 )
+_proxy_getattribute = vars(Proxy)['__getattribute__']
 _proxy_setattr = vars(Proxy)['__setattr__']
 _proxy_delattr = vars(Proxy)['__delattr__']

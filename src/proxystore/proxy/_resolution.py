@@ -12,6 +12,10 @@ runs, so different proxies resolve in parallel, and the leader takes no lock
 at all; the global lock guards only the wait-for graph that detects cycles.
 """
 
+# Targets and factories are of any type; pyright cannot type the slot reads
+# through super() (the slots live on a class this module does not know).
+# pyright: reportUnknownVariableType=false, reportUnknownArgumentType=false
+
 from __future__ import annotations
 
 import os
@@ -156,18 +160,13 @@ def _open_gates(flight: _Flight) -> None:
         gate.release()
 
 
-def make_resolver(
-    get_target: Callable[[Any], Any],
-    set_target: Callable[[Any, Any], None],
-    get_factory: Callable[[Any], Any],
-    unset: object,
-) -> Callable[[Any], Any]:
-    """Build the function that resolves a proxy, for the given slot accessors.
+def make_resolver(cls: type[Any], unset: object) -> Callable[[Any], Any]:
+    """Build the function that resolves the proxies of a class.
 
     Args:
-        get_target: Reads the target slot (`unset` while unresolved).
-        set_target: Writes the target slot.
-        get_factory: Reads the factory slot (`AttributeError` if missing).
+        cls: The proxy class. Its instances keep their target in the slot
+            `__proxy_target__` (`unset` while unresolved) and their factory
+            in the slot `__proxy_factory__`, both defined by a base class.
         unset: The target slot's value while the proxy is unresolved.
 
     Returns:
@@ -175,6 +174,8 @@ def make_resolver(
         factory if no other thread is doing so, and waiting for that thread
         otherwise.
     """
+    get_target = cls.__proxy_target__.__get__
+    set_target = cls.__proxy_target__.__set__
 
     def peek(proxy: Any) -> Any:
         try:
@@ -193,14 +194,16 @@ def make_resolver(
             # The leader was interrupted (or the proxy unresolved again): lead.
         outcome = _DONE
         try:
+            # super(cls, proxy) reads a slot past the proxy's __getattribute__:
+            # in C on CPython 3.12+, through a small super object before.
             try:
-                target = get_target(proxy)
+                target = super(cls, proxy).__proxy_target__  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
             except AttributeError:  # not initialized
                 target = unset
             if target is not unset:  # resolved by a leader just before us
                 return target
             try:
-                factory = get_factory(proxy)
+                factory = super(cls, proxy).__proxy_factory__  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
             except AttributeError:
                 raise ProxyResolveError(
                     'Proxy is not initialized: __proxy_factory__ is missing.',
