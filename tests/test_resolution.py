@@ -41,6 +41,20 @@ class SlowCounter:
         return self.value
 
 
+class Gated:
+    """A factory that signals when it starts and returns once released."""
+
+    def __init__(self, value: Any = 'value') -> None:
+        self.value = value
+        self.started = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self) -> Any:
+        self.started.set()
+        self.release.wait(timeout=5)
+        return self.value
+
+
 def use_together(proxy: Any, threads: int = THREADS) -> list[Any]:
     barrier = threading.Barrier(threads)
 
@@ -200,18 +214,11 @@ def test_interrupted_leader_lets_a_waiter_take_over() -> None:
 
 
 def test_first_waiter_records_the_leading_thread() -> None:
-    leading = threading.Event()
-    release = threading.Event()
-
-    def factory() -> str:
-        leading.set()
-        release.wait(timeout=5)
-        return 'value'
-
+    factory = Gated()
     proxy = Proxy(factory)
     leader = threading.Thread(target=extract, args=(proxy,))
     leader.start()
-    assert leading.wait(timeout=5)
+    assert factory.started.wait(timeout=5)
     flight = _flights[id(proxy)]
     assert flight[0] is None  # the leader does not record itself
     waiter_result: list[Any] = []
@@ -221,7 +228,7 @@ def test_first_waiter_records_the_leading_thread() -> None:
     while flight[0] is None and time.monotonic() < deadline:
         time.sleep(0.001)
     assert flight[0] == leader.ident
-    release.set()
+    factory.release.set()
     leader.join(timeout=5)
     waiter.join(timeout=5)
     assert waiter_result == ['value']
@@ -442,18 +449,11 @@ def test_resolve_async_refuses_non_proxies() -> None:
 
 @pytest.mark.skipif(not hasattr(os, 'fork'), reason='needs os.fork')
 def test_fork_while_another_thread_resolves() -> None:
-    started = threading.Event()
-    release = threading.Event()
-
-    def slow() -> str:
-        started.set()
-        release.wait(timeout=5)
-        return 'parent'
-
+    slow = Gated('parent')
     proxy: Any = Proxy(slow)
     resolver = threading.Thread(target=lambda: extract(proxy))
     resolver.start()
-    assert started.wait(timeout=5)
+    assert slow.started.wait(timeout=5)
     # The child inherits the registered resolution but not the thread doing
     # it: it must resolve on its own instead of waiting forever.
     proxy.__proxy_factory__ = lambda: 'child'
@@ -463,7 +463,7 @@ def test_fork_while_another_thread_resolves() -> None:
     if pid == 0:  # pragma: no cover - the child reports by its exit code
         code = 0 if extract(proxy) == 'child' else 1
         os._exit(code)
-    release.set()
+    slow.release.set()
     resolver.join(timeout=5)
     _, status = os.waitpid(pid, 0)
     assert os.WIFEXITED(status)
