@@ -424,14 +424,19 @@ def _default_hash(proxy: Proxy[Any]) -> DefaultHashType:
     return _defaults(proxy)[1]
 
 
-def _unresolved_class(proxy: Proxy[Any]) -> type:
+def _cached_class(proxy: Proxy[Any]) -> DefaultClassType:
+    """The cached class, or `None` (never writes the slots, unlike _defaults)."""
     try:
-        default = _get_default_class(proxy)
+        return _get_default_class(proxy)  # type: ignore[no-any-return]
     except AttributeError:
-        default = None
+        return None
+
+
+def _unresolved_class(proxy: Proxy[Any]) -> type:
+    default = _cached_class(proxy)
     if default is None:
         return _resolve(proxy).__class__  # type: ignore[no-any-return]
-    return default  # type: ignore[no-any-return]
+    return default
 
 
 def _unresolved_getattr(proxy: Proxy[Any], name: str) -> Any:
@@ -445,10 +450,7 @@ def _unresolved_getattr(proxy: Proxy[Any], name: str) -> Any:
     if name == '__class__':
         return _unresolved_class(proxy)
     if name[:2] == '__' == name[-2:] and name not in _INSTANCE_SPECIALS:
-        try:
-            default = _get_default_class(proxy)
-        except AttributeError:
-            default = None
+        default = _cached_class(proxy)
         if default is not None and not any(name in k.__dict__ for k in default.__mro__):
             raise AttributeError(
                 f'{default.__name__!r} object has no attribute {name!r}',

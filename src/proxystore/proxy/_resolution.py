@@ -174,12 +174,14 @@ def make_resolver(cls: type[Any], unset: object) -> Callable[[Any], Any]:
         factory if no other thread is doing so, and waiting for that thread
         otherwise.
     """
-    get_target = cls.__proxy_target__.__get__
     set_target = cls.__proxy_target__.__set__
+
+    # super(cls, proxy) reads a slot past the proxy's __getattribute__: in C
+    # on CPython 3.12+, through a small super object before.
 
     def peek(proxy: Any) -> Any:
         try:
-            return get_target(proxy)
+            return super(cls, proxy).__proxy_target__  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
         except AttributeError:  # not initialized
             return unset
 
@@ -194,8 +196,7 @@ def make_resolver(cls: type[Any], unset: object) -> Callable[[Any], Any]:
             # The leader was interrupted (or the proxy unresolved again): lead.
         outcome = _DONE
         try:
-            # super(cls, proxy) reads a slot past the proxy's __getattribute__:
-            # in C on CPython 3.12+, through a small super object before.
+            # peek(), inlined: a call costs a first use about 5%.
             try:
                 target = super(cls, proxy).__proxy_target__  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
             except AttributeError:  # not initialized
