@@ -220,12 +220,12 @@ def test_first_waiter_records_the_leading_thread() -> None:
     leader.start()
     assert factory.started.wait(timeout=5)
     flight = _flights[id(proxy)]
-    assert flight[0] is None  # the leader does not record itself
+    assert flight == []  # the leader records nothing, not even itself
     waiter_result: list[Any] = []
     waiter = threading.Thread(target=lambda: waiter_result.append(extract(proxy)))
     waiter.start()
     deadline = time.monotonic() + 5
-    while flight[0] is None and time.monotonic() < deadline:
+    while (not flight or flight[0] is None) and time.monotonic() < deadline:
         time.sleep(0.001)
     assert flight[0] == leader.ident
     factory.release.set()
@@ -236,8 +236,9 @@ def test_first_waiter_records_the_leading_thread() -> None:
 
 
 def test_waiting_on_a_resolution_whose_leader_left_returns_at_once() -> None:
-    # The leader deregisters, then reports its outcome, then leaves: a thread
-    # that looks for it in between finds no leader and must not block.
+    # A waiter checks that the leader is still registered, then looks for it
+    # on the stacks. If the leader deregisters, hands over its outcome and
+    # leaves in between, the waiter finds no leader and must not block.
     key, flight = -1, [None, object()]
     _flights[key] = flight
     try:

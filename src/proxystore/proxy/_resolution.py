@@ -56,17 +56,22 @@ class ProxyResolveError(Exception):
         return type(self), (self.args[0], self.cause)
 
 
-# A resolution in progress is a list: [leader, outcome, gate, gate, ...].
-# The leader's thread is not recorded by the leader (that would cost every
-# resolution a call): the first thread that waits finds it on the stacks and
-# records it. The outcome is _RUNNING until the leader is done, then _DONE or
-# the exception that stopped it. A waiter appends a closed gate and then reads
-# the outcome; the leader sets the outcome and then opens the gates it finds.
-# Each side writes before it reads, so at least one sees the other: either
-# the leader opens the gate or the waiter does not close it on itself. A
-# waiter records the leader before it appends its gate, so a flight with no
-# leader recorded has no gate to open. The leader never takes a lock.
-# (A list, not a class: one is made for every resolution, on the hot path.)
+# A resolution in progress is a list, created empty by its leader: a first
+# use pays for no more than that. The first thread that has to wait fills in
+# [leader, outcome] (the leader's thread, found on the stacks, and _RUNNING)
+# and every waiter then appends a closed gate of its own.
+#
+# Two hand-offs, each with both sides writing before they read, so that at
+# least one side sees the other:
+# - the leader deregisters, then checks whether the list is still empty; a
+#   waiter fills the list, then checks that the leader is still registered.
+#   So either the leader sees the waiters or they do not wait.
+# - the leader sets the outcome (_DONE or the exception that stopped it),
+#   then opens the gates it finds; a waiter appends its gate, then reads the
+#   outcome. So either the gate is opened or the waiter does not close it on
+#   itself.
+# The leader never takes a lock. (A list, not a class: one is made for every
+# resolution, on the hot path.)
 _LEADER, _OUTCOME, _GATES = 0, 1, 2
 _RUNNING: Any = None
 _DONE: Any = object()
@@ -125,6 +130,8 @@ def _wait_for(key: int, flight: _Flight) -> None:
     """
     me = get_ident()
     with _lock:
+        if not flight:  # the first waiter: announce that somebody waits
+            flight += (None, _RUNNING)
         if _flights.get(key) is not flight:
             return  # already over
         leader = flight[_LEADER]
@@ -155,7 +162,9 @@ def _wait_for(key: int, flight: _Flight) -> None:
         raise ProxyResolveError(outcome.args[0], outcome.cause) from outcome.cause
 
 
-def _open_gates(flight: _Flight) -> None:
+def _finish(flight: _Flight, outcome: object) -> None:
+    """Hand `outcome` to the threads that wait on `flight`, and wake them."""
+    flight[_OUTCOME] = outcome
     for gate in flight[_GATES:]:
         gate.release()
 
@@ -187,7 +196,7 @@ def make_resolver(cls: type[Any], unset: object) -> Callable[[Any], Any]:
 
     def resolve(proxy: Any) -> Any:
         key = id(proxy)
-        flight: _Flight = [None, _RUNNING]
+        flight: _Flight = []
         while (current := _flights.setdefault(key, flight)) is not flight:
             _wait_for(key, current)
             target = peek(proxy)
@@ -232,9 +241,8 @@ def make_resolver(cls: type[Any], unset: object) -> Callable[[Any], Any]:
                 del _flights[key]
             except KeyError:  # the factory forked: this is the reset child
                 pass
-            flight[_OUTCOME] = outcome
-            if flight[_LEADER] is not None:  # somebody waits
-                _open_gates(flight)
+            if flight:  # somebody waits
+                _finish(flight, outcome)
 
     global _resolve_code  # every resolver shares this one code object
     _resolve_code = resolve.__code__
