@@ -68,6 +68,16 @@ def test_worker_quick(bench: Any) -> None:
     assert result['impl'] == 'ours'
     assert set(result['times']) == set(bench.OP_NAMES)
     assert result['notes'] == {}
+    assert result['reference'] > 0  # the machine's speed, timed between sweeps
+    assert result['clean_sweeps'] in (0, 1)
+
+
+def test_slow_runs_are_those_slower_than_the_fastest_machine_speed(bench: Any) -> None:
+    def runs(*references: float) -> list[dict[str, Any]]:
+        return [{'reference': reference} for reference in references]
+
+    rounds = {'ours': runs(1.0, 1.2, 1.7), 'proxystore': runs(1.4, 1.0, 1.29)}
+    assert bench._slow_runs(rounds) == 2  # 1.7 and 1.4 against 1.0
 
 
 def test_targets_with_peers(bench: Any) -> None:
