@@ -466,14 +466,7 @@ def run_driver(args: argparse.Namespace) -> dict[str, Any]:
     # process saw is run again, up to `--reruns` times, keeping the faster run.
     reruns = 0
     for _ in range(args.reruns):
-        fastest = min(run['reference'] for runs in rounds.values() for run in runs)
-        slow = [
-            (impl, i)
-            for impl, runs in rounds.items()
-            for i, run in enumerate(runs)
-            if run['reference'] > SLOWER * fastest or not run['clean_sweeps']
-        ]
-        for impl, i in slow:
+        for impl, i in _slow_runs(rounds):
             again = work(impl, f'rerun {i + 1}/{args.rounds}')
             reruns += 1
             if again['reference'] < rounds[impl][i]['reference']:
@@ -481,12 +474,19 @@ def run_driver(args: argparse.Namespace) -> dict[str, Any]:
     return summarise(rounds, args, reruns)
 
 
-def _slow_runs(rounds: dict[str, list[dict[str, Any]]]) -> int:
-    """How many runs ran slower than the fastest run's machine speed."""
+def _slow_runs(rounds: dict[str, list[dict[str, Any]]]) -> list[tuple[str, int]]:
+    """The runs (implementation, round) that the machine ran slow.
+
+    Those whose best reference is slower than `SLOWER` times the best of all
+    runs, and those with no sweep at their own best speed.
+    """
     fastest = min(run['reference'] for runs in rounds.values() for run in runs)
-    return sum(
-        run['reference'] > SLOWER * fastest for runs in rounds.values() for run in runs
-    )
+    return [
+        (impl, i)
+        for impl, runs in rounds.items()
+        for i, run in enumerate(runs)
+        if run['reference'] > SLOWER * fastest or not run['clean_sweeps']
+    ]
 
 
 def _median(values: list[Any]) -> Any:
@@ -520,7 +520,7 @@ def summarise(
             'repeat_time': args.repeat_time,
             'number': args.number,
             'reruns': reruns,
-            'slow': _slow_runs(rounds),
+            'slow': len(_slow_runs(rounds)),
         },
         'impls': list(rounds),
         'times_s': times,
@@ -700,7 +700,7 @@ def _reruns_sentence(settings: dict[str, Any]) -> str:
     return (
         f'Processes during which the machine ran over {SLOWER - 1:.0%} slower '
         f'than its fastest were run again ({reruns} reruns); {slow or "none"} '
-        'of the processes kept ran that slow. '
+        'of the processes kept ran slow. '
     )
 
 

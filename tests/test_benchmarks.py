@@ -74,10 +74,12 @@ def test_worker_quick(bench: Any) -> None:
 
 def test_slow_runs_are_those_slower_than_the_fastest_machine_speed(bench: Any) -> None:
     def runs(*references: float) -> list[dict[str, Any]]:
-        return [{'reference': reference} for reference in references]
+        return [{'reference': r, 'clean_sweeps': 5} for r in references]
 
     rounds = {'ours': runs(1.0, 1.2, 1.7), 'proxystore': runs(1.4, 1.0, 1.29)}
-    assert bench._slow_runs(rounds) == 2  # 1.7 and 1.4 against 1.0
+    assert bench._slow_runs(rounds) == [('ours', 2), ('proxystore', 0)]
+    rounds['ours'][1]['clean_sweeps'] = 0  # no sweep at its own best speed
+    assert bench._slow_runs(rounds) == [('ours', 1), ('ours', 2), ('proxystore', 0)]
 
 
 def test_targets_with_peers(bench: Any) -> None:
