@@ -259,12 +259,12 @@ def test_plugin_entry_point() -> None:
 @pytest.mark.parametrize(
     ('fullname', 'hooked'),
     [
-        ('proxystore.proxy._proxy.Proxy.value', True),
-        ('proxystore.proxy._proxy.Proxy.__name__', True),
-        ('proxystore.proxy._proxy.Proxy.__proxy_factory__', False),
-        ('proxystore.proxy._proxy.Proxy.__proxy_target__', False),
-        ('proxystore.proxy._proxy.Proxy.__deepcopy__', False),
-        ('proxystore.proxy._proxy.Proxy.__orig_class__', False),
+        ('proxystore.proxy.Proxy.value', True),
+        ('proxystore.proxy.Proxy.__name__', True),
+        ('proxystore.proxy.Proxy.__proxy_factory__', False),
+        ('proxystore.proxy.Proxy.__proxy_target__', False),
+        ('proxystore.proxy.Proxy.__deepcopy__', False),
+        ('proxystore.proxy.Proxy.__orig_class__', False),
         ('builtins.object.__class__', True),
         ('builtins.int.real', False),
         ('mymodule.Proxy.value', False),
@@ -285,13 +285,16 @@ def test_names_the_proxy_keeps_are_not_forwarded() -> None:
     # declared ones itself) must not be typed as the target's.
     from mypy.options import Options
 
-    from proxystore.proxy import _proxy
+    import proxystore.proxy
 
     plugin = ProxyPlugin(Options())
-    undeclared = {name for name in _proxy._OWN_NAMES if name not in vars(Proxy)}
+    own = proxystore.proxy._OWN_NAMES
+    undeclared = {
+        name for name in own if name not in {*vars(Proxy), *Proxy.__annotations__}
+    }
     assert undeclared
     for name in undeclared:
-        fullname = f'proxystore.proxy._proxy.Proxy.{name}'
+        fullname = f'proxystore.proxy.Proxy.{name}'
         assert plugin.get_attribute_hook(fullname) is None, name
 
 

@@ -49,7 +49,7 @@ from mypy.version import __version__ as mypy_version
 
 __all__ = ['ProxyPlugin', 'plugin']
 
-PROXY_FULLNAME = 'proxystore.proxy._proxy.Proxy'
+PROXY_FULLNAME = 'proxystore.proxy.Proxy'
 """Where mypy finds `Proxy`: the module that defines it."""
 
 _OWN_NAMES = frozenset({'__copy__', '__deepcopy__', '__orig_class__'})

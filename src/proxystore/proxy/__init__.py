@@ -4,30 +4,64 @@ A [`Proxy`][proxystore.proxy.Proxy] stands for an object that a *factory*
 returns when the proxy is first used. Pickling a proxy carries only the
 factory, so a proxy moves cheaply between processes and resolves where it is
 used.
+
+This module holds the `Proxy` class and its forwarding table; the rest of
+the package is in its private modules: `_slots` (the proxy's state and its
+`__proxy_*` attributes), `_forwarding` (how the table is compiled),
+`_operations` (what forwarded operations call), `_subclass` (the metaclass:
+subclasses' own names), `_resolution` and `_pool` (resolution, in the
+calling thread or in the background), `_helpers` and `_locker`.
 """
 
-# Pickles made by proxystore name _proxy_trampoline and _restore here.
-# pyright: reportPrivateUsage=false
+# Targets are of any type: values taken from them are Any by design.
+# pyright: reportUnknownArgumentType=false, reportUnknownVariableType=false
+# pyright: reportUnknownMemberType=false, reportPrivateUsage=false
+# The forwarding table uses names pyright cannot see used (see the imports),
+# and a pickle may hold anything, whatever _restore's annotations say.
+# pyright: reportUnusedImport=false, reportUnusedFunction=false
+# pyright: reportUnnecessaryIsInstance=false
 
 from __future__ import annotations
 
+# The forwarding table is compiled against this module's globals (as
+# dataclasses does): the imports marked F401 are the names its `forward(...)`
+# lines and the templates in _forwarding use, and nothing else here does.
+import contextlib
+import math  # noqa: F401
+import operator  # noqa: F401
+import os  # noqa: F401
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import Generic
 from typing import TypeVar
 
 from typing_extensions import TypeAliasType
 
+from proxystore.proxy import _operations as ops
+from proxystore.proxy import _slots
+from proxystore.proxy._forwarding import forward
 from proxystore.proxy._helpers import extract
 from proxystore.proxy._helpers import get_factory
 from proxystore.proxy._helpers import is_resolved
 from proxystore.proxy._helpers import resolve
 from proxystore.proxy._helpers import resolve_async
 from proxystore.proxy._locker import ProxyLocker
-from proxystore.proxy._proxy import DefaultClassType
-from proxystore.proxy._proxy import DefaultHashType
-from proxystore.proxy._proxy import FactoryType
-from proxystore.proxy._proxy import Proxy
-from proxystore.proxy._proxy import _proxy_trampoline
-from proxystore.proxy._proxy import _restore
 from proxystore.proxy._resolution import ProxyResolveError
+from proxystore.proxy._resolution import resolve as _resolve  # noqa: F401
+from proxystore.proxy._slots import UNSET as _UNSET
+from proxystore.proxy._slots import DefaultClassType
+from proxystore.proxy._slots import DefaultHashType
+from proxystore.proxy._slots import _get_target  # noqa: F401
+from proxystore.proxy._slots import _ProxySlots
+from proxystore.proxy._slots import get_factory as _get_factory
+from proxystore.proxy._slots import peek as _peek
+from proxystore.proxy._slots import set_factory as _set_factory
+from proxystore.proxy._slots import set_target as _set_target
+from proxystore.proxy._subclass import ProxyType
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
 
 __all__ = [
     'DefaultClassType',
@@ -46,6 +80,441 @@ __all__ = [
 
 T = TypeVar('T')
 
+FactoryType: TypeAlias = Callable[[], T]
+"""A callable that takes no arguments and returns the target."""
+
+_object_getattribute = object.__getattribute__
+_object_setattr = object.__setattr__
+_object_delattr = object.__delattr__
+
+_OWN_NAMES = frozenset(
+    {
+        '__proxy_factory__',
+        '__proxy_target__',
+        '__proxy_resolved__',
+        '__proxy_wrapped__',
+        '__proxy_default_class__',
+        '__proxy_default_hash__',
+        # Pickling and copying must see the proxy, not the target.
+        '__reduce__',
+        '__reduce_ex__',
+        '__copy__',
+        '__deepcopy__',
+        # typing sets it on `Proxy[int](factory)`: it must not resolve the proxy.
+        '__orig_class__',
+    }
+)
+"""Names that stay the proxy's own; `__class__` is the target's (or the
+cached default). A subclass adds the names it defines."""
+
+
+class Proxy(_ProxySlots, Generic[T], metaclass=ProxyType):
+    """A lazy, transparent object proxy.
+
+    A proxy is created from a *factory*, a callable that returns the object
+    the proxy stands for (the *target*). The factory is not called until the
+    proxy is first used; then it is called once, and from then on the proxy
+    behaves like the target: attributes, operators, `isinstance`, hashing,
+    iteration, calls, context managers and `await` all act on the target.
+
+    Pickling or copying a proxy carries only its factory (and its cached
+    defaults), never the target: the copy is unresolved and calls the factory
+    where it is used.
+
+    ```python
+    from proxystore.proxy import Proxy, is_resolved
+
+    proxy = Proxy(lambda: [1, 2, 3])
+    assert not is_resolved(proxy)
+    assert proxy == [1, 2, 3] and isinstance(proxy, list)
+    assert is_resolved(proxy)
+    ```
+
+    With a `target` and `cache_defaults=True`, the proxy remembers the
+    target's class and hash, so that `isinstance` and `hash` on an unresolved
+    proxy (for example one just unpickled) answer without calling the factory.
+    While the proxy is resolved the live target always answers instead.
+
+    Attributes:
+        __proxy_factory__: The factory. Setting it checks that it is callable.
+        __proxy_target__: The target; reading it on an unresolved proxy raises
+            `AttributeError`.
+        __proxy_resolved__: Whether the proxy holds its target (read-only).
+        __proxy_wrapped__: The target, resolving the proxy if needed. Setting
+            it replaces the target; deleting it makes the proxy unresolved.
+        __proxy_default_class__: The class `isinstance` and `__class__` use
+            while the proxy is unresolved, or `None`.
+        __proxy_default_hash__: The hash (or the `TypeError` of an unhashable
+            target) `hash()` uses while the proxy is unresolved, or `None`.
+
+    Args:
+        factory: A callable with no arguments that returns the target. It
+            should return the same object, or an equal one, on every call.
+        cache_defaults: With a `target`, cache its class and hash as
+            `__proxy_default_class__` and `__proxy_default_hash__`.
+        target: The target, if already at hand: the proxy starts resolved.
+
+    Raises:
+        TypeError: If `factory` is not callable.
+        ProxyResolveError: On first use, if the factory raises an `Exception`
+            (the proxy stays unresolved and the next use tries again).
+    """
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        factory: FactoryType[T],
+        *,
+        cache_defaults: bool = False,
+        target: T | None = None,
+    ) -> None:
+        if not callable(factory):
+            raise TypeError(
+                f'Factory must be callable, not {type(factory).__qualname__}.',
+            )
+        _set_factory(self, factory)
+        if target is None:
+            _set_target(self, _UNSET)
+        else:
+            _set_target(self, target)
+            if cache_defaults:
+                _slots.cache_defaults(self, target)
+
+    # The proxy's own attributes (see _slots): the factory's slot as it is,
+    # properties for the rest.
+    __proxy_factory__: FactoryType[T]
+    __proxy_target__: T
+    __proxy_resolved__: bool
+    __proxy_wrapped__: T
+    __proxy_default_class__: DefaultClassType
+    __proxy_default_hash__: DefaultHashType
+    if not TYPE_CHECKING:
+        __proxy_target__ = _slots.TARGET
+        __proxy_resolved__ = _slots.RESOLVED
+        __proxy_wrapped__ = _slots.WRAPPED
+        __proxy_default_class__ = _slots.DEFAULT_CLASS
+        __proxy_default_hash__ = _slots.DEFAULT_HASH
+
+    # Attribute access: everything goes to the target, save the proxy's own
+    # names. __getattribute__ rather than __getattr__, so that a lookup never
+    # fails on the proxy first. An unresolved proxy answers `__class__` (from
+    # its cached default) and probes of special names without resolving.
+
+    if TYPE_CHECKING:  # the signature type checkers (and the plugin) read
+
+        def __getattribute__(self, name: str) -> Any: ...
+
+    else:
+        __getattribute__ = forward(
+            'getattr(target, name)',
+            'name, /',
+            own='_object_getattribute(self, name)',
+            unresolved="if name[0] == '_' and "
+            '(known := _unresolved_attribute(self, name)) is not _UNSET: '
+            'return known',
+        )
+
+    __setattr__ = forward(
+        'setattr(target, name, value)',
+        'name, value, /',
+        own='_object_setattr(self, name, value)',
+    )
+    __delattr__ = forward(
+        'delattr(target, name)',
+        'name, /',
+        own='_object_delattr(self, name)',
+    )
+
+    # The proxy's own behaviour: hashing (it may answer from the cache),
+    # repr (it never resolves), pickling and copying (only the factory).
+
+    __hash__ = forward(
+        'hash(target)',
+        unresolved='if (known := _unresolved_hash(self)) is not None: return known',
+    )
+
+    def __repr__(self) -> str:
+        name = type(self).__name__
+        try:
+            factory = repr(_get_factory(self))
+        except AttributeError:
+            factory = '<missing>'
+        target = _peek(self)
+        if target is _UNSET:
+            return f'<{name} at 0x{id(self):x} with factory {factory}>'
+        return (
+            f'<{name} at 0x{id(self):x} wrapping {target!r} at 0x{id(target):x} '
+            f'with factory {factory}>'
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        try:
+            factory = _get_factory(self)
+        except AttributeError:
+            raise TypeError(
+                'Cannot pickle a proxy that is not initialized: '
+                '__proxy_factory__ is missing.',
+            ) from None
+        default_class = _slots.cached_class(self)
+        default_hash = _slots.cached_hash(self)
+        cls = type(self)
+        if cls is Proxy:
+            if default_class is None and default_hash is None:
+                return Proxy, (factory,)
+            return _proxy_trampoline, (factory, default_class, default_hash)
+        state = _subclass_state(self, Proxy)
+        return _restore, (cls, factory, default_class, default_hash, state)
+
+    def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
+        return type(self).__reduce__(self)
+
+    def __array_ufunc__(
+        self,
+        ufunc: Any,
+        method: str,
+        *inputs: Any,
+        **kwargs: Any,
+    ) -> Any:
+        # NumPy looks this hook up on the type and would otherwise take a
+        # proxy for an opaque object (arr + proxy of 1 would be an object
+        # array): hand the ufunc the targets instead.
+        inputs = tuple(map(ops.unwrap, inputs))
+        out = kwargs.get('out')
+        if out is not None:
+            kwargs['out'] = tuple(map(ops.unwrap, out))
+        return getattr(ufunc, method)(*inputs, **kwargs)
+
+    # Everything else is forwarded: each line says what the operation does
+    # to the target. Parameters are positional-only, as the interpreter calls
+    # them; explicit reads such as `proxy.__add__` go to the target instead.
+
+    __str__ = forward('str(target)')
+    __bytes__ = forward('bytes(target)')
+    __format__ = forward('format(target, format_spec)', 'format_spec, /')
+    __bool__ = forward('bool(target)')
+    __int__ = forward('ops.real(target, int, ops.INT_METHODS)')
+    __float__ = forward('ops.real(target, float, ops.FLOAT_METHODS)')
+    __complex__ = forward('ops.real(target, complex, ops.COMPLEX_METHODS)')
+    __index__ = forward('operator.index(target)')
+    __round__ = forward('round(target, ndigits)', 'ndigits=None, /')
+    __trunc__ = forward('math.trunc(target)')
+    __floor__ = forward('math.floor(target)')
+    __ceil__ = forward('math.ceil(target)')
+    __fspath__ = forward('os.fspath(target)')
+    __dir__ = forward('dir(target)')
+
+    __lt__ = forward('target < other', 'other, /')
+    __le__ = forward('target <= other', 'other, /')
+    __eq__ = forward('target == other', 'other, /')
+    __ne__ = forward('target != other', 'other, /')
+    __gt__ = forward('target > other', 'other, /')
+    __ge__ = forward('target >= other', 'other, /')
+
+    __neg__ = forward('-target')
+    __pos__ = forward('+target')
+    __abs__ = forward('abs(target)')
+    __invert__ = forward('~target')
+
+    __add__ = forward('target + other', 'other, /')
+    __sub__ = forward('target - other', 'other, /')
+    __mul__ = forward('target * other', 'other, /')
+    __matmul__ = forward('target @ other', 'other, /')
+    __truediv__ = forward('target / other', 'other, /')
+    __floordiv__ = forward('target // other', 'other, /')
+    __mod__ = forward('target % other', 'other, /')
+    __divmod__ = forward('divmod(target, other)', 'other, /')
+    __pow__ = forward(
+        'target ** other if modulo is None else ops.pow3(target, other, modulo)',
+        'other, modulo=None, /',
+    )
+    __lshift__ = forward('target << other', 'other, /')
+    __rshift__ = forward('target >> other', 'other, /')
+    __and__ = forward('target & other', 'other, /')
+    __xor__ = forward('target ^ other', 'other, /')
+    __or__ = forward('target | other', 'other, /')
+
+    __radd__ = forward('other + target', 'other, /')
+    __rsub__ = forward('other - target', 'other, /')
+    __rmul__ = forward('other * target', 'other, /')
+    __rmatmul__ = forward('other @ target', 'other, /')
+    __rtruediv__ = forward('other / target', 'other, /')
+    __rfloordiv__ = forward('other // target', 'other, /')
+    __rmod__ = forward('other % target', 'other, /')
+    __rdivmod__ = forward('divmod(other, target)', 'other, /')
+    __rpow__ = forward('pow(other, target, modulo)', 'other, modulo=None, /')
+    __rlshift__ = forward('other << target', 'other, /')
+    __rrshift__ = forward('other >> target', 'other, /')
+    __rand__ = forward('other & target', 'other, /')
+    __rxor__ = forward('other ^ target', 'other, /')
+    __ror__ = forward('other | target', 'other, /')
+
+    # In-place operators update the target and keep the proxy.
+    __iadd__ = forward('target += other', 'other, /', inplace=True)
+    __isub__ = forward('target -= other', 'other, /', inplace=True)
+    __imul__ = forward('target *= other', 'other, /', inplace=True)
+    __imatmul__ = forward('target @= other', 'other, /', inplace=True)
+    __itruediv__ = forward('target /= other', 'other, /', inplace=True)
+    __ifloordiv__ = forward('target //= other', 'other, /', inplace=True)
+    __imod__ = forward('target %= other', 'other, /', inplace=True)
+    __ipow__ = forward('target **= other', 'other, modulo=None, /', inplace=True)
+    __ilshift__ = forward('target <<= other', 'other, /', inplace=True)
+    __irshift__ = forward('target >>= other', 'other, /', inplace=True)
+    __iand__ = forward('target &= other', 'other, /', inplace=True)
+    __ixor__ = forward('target ^= other', 'other, /', inplace=True)
+    __ior__ = forward('target |= other', 'other, /', inplace=True)
+
+    __len__ = forward('len(target)')
+    __length_hint__ = forward('ops.length_hint(target)')
+    __contains__ = forward('item in target', 'item, /')
+    __getitem__ = forward('target[key]', 'key, /')
+    __setitem__ = forward('target[key] = value', 'key, value, /')
+    __delitem__ = forward('del target[key]', 'key, /')
+    __iter__ = forward('iter(target)')
+    __next__ = forward('next(target)')
+    __reversed__ = forward('reversed(target)')
+
+    # Most calls pass no keywords: do not unpack an empty dict for them.
+    __call__ = forward(
+        'target(*args, **kwargs) if kwargs else target(*args)',
+        '/, *args, **kwargs',
+    )
+    __enter__ = forward('ops.enter(target)')
+    __exit__ = forward('ops.exit_(target, *exc_info)', '/, *exc_info')
+    __aenter__ = forward('ops.aenter(target)')
+    __aexit__ = forward('ops.aexit(target, *exc_info)', '/, *exc_info')
+    __await__ = forward('ops.await_(target).__await__()')
+    __aiter__ = forward('aiter(target)')
+    __anext__ = forward('anext(target)')
+
+    # When the target is a class: isinstance(x, proxy), issubclass(C, proxy).
+    __instancecheck__ = forward('isinstance(instance, target)', 'instance, /')
+    __subclasscheck__ = forward('issubclass(subclass, target)', 'subclass, /')
+
+
+# What the forwarded attribute hooks and __hash__ do on an unresolved proxy.
+
+
+def _unresolved_attribute(proxy: Proxy[Any], name: str) -> Any:
+    """Answer a read of an unresolved proxy's attribute without resolving it.
+
+    With a cached class, `__class__` and the special names that the class
+    does not define are answered without resolving: duck-typing probes such
+    as `getattr(proxy, '__dask_tokenize__', None)` (what Dask does to every
+    task argument) then leave a proxy in transit unresolved.
+
+    Returns:
+        The answer, or `_UNSET` if only the target can answer.
+
+    Raises:
+        AttributeError: If the cached class says the attribute is missing.
+    """
+    default = _slots.cached_class(proxy)
+    if default is None:
+        return _UNSET
+    if name == '__class__':
+        return default
+    if (
+        name[:2] == '__' == name[-2:]
+        and name not in _INSTANCE_SPECIALS
+        and not any(name in k.__dict__ for k in default.__mro__)
+    ):
+        raise AttributeError(
+            f'{default.__name__!r} object has no attribute {name!r}',
+        )
+    return _UNSET
+
+
+_INSTANCE_SPECIALS = frozenset({'__wrapped__', '__signature__'})
+"""Special names that objects commonly hold in their own `__dict__`."""
+
+
+def _unresolved_hash(proxy: Proxy[Any]) -> int | None:
+    """The cached hash of an unresolved proxy's target, or `None`.
+
+    Raises:
+        TypeError: If the cached target is unhashable.
+    """
+    default = _slots.cached_hash(proxy)
+    if isinstance(default, Exception):
+        # A new exception each time: re-raising the cached one would chain
+        # every previous traceback onto it.
+        raise type(default)(*default.args)
+    return default
+
+
+# Pickling.
+
+
+def _subclass_state(proxy: Proxy[Any], root: type) -> dict[str, Any] | None:
+    """The values of a subclass's own instance attributes (slots and dict)."""
+    state: dict[str, Any] = {}
+    cls = type(proxy)
+    for klass in reversed(cls.__mro__[: cls.__mro__.index(root)]):
+        slots = vars(klass).get('__slots__', ())
+        for name in (slots,) if isinstance(slots, str) else slots:
+            if name in {'__dict__', '__weakref__'}:
+                continue
+            try:
+                state[name] = _object_getattribute(proxy, name)
+            except AttributeError:
+                continue
+    with contextlib.suppress(AttributeError):
+        state.update(_object_getattribute(proxy, '__dict__'))
+    return state or None
+
+
+def _proxy_trampoline(
+    factory: FactoryType[T],
+    default_class: DefaultClassType = None,
+    default_hash: DefaultHashType = None,
+) -> Proxy[T]:
+    """Rebuild a pickled proxy with cached defaults.
+
+    The name and arguments are those proxystore 1.1.0 pickles use, so that
+    pickles load both ways. Everything is checked as the constructor and the
+    `__proxy_default_*__` attributes check it.
+    """
+    proxy = Proxy(factory)
+    _slots.set_cached_class(proxy, default_class)
+    _slots.set_cached_hash(proxy, default_hash)
+    return proxy
+
+
+def _restore(
+    cls: type[Proxy[T]],
+    factory: FactoryType[T],
+    default_class: DefaultClassType,
+    default_hash: DefaultHashType,
+    state: dict[str, Any] | None,
+) -> Proxy[T]:
+    """Rebuild a pickled instance of a `Proxy` subclass, without `__init__`.
+
+    The result is unresolved, whatever the pickle says: only what
+    `__reduce__` writes is accepted, checked as the constructor checks it.
+    """
+    if not (isinstance(cls, type) and issubclass(cls, Proxy)):
+        raise TypeError(f'Cannot restore a proxy of class {cls!r}: not a Proxy.')
+    if not callable(factory):
+        raise TypeError(
+            f'Factory must be callable, not {type(factory).__qualname__}.',
+        )
+    if state is not None and not isinstance(state, dict):
+        raise TypeError(
+            f'Cannot restore a proxy from state of type {type(state).__qualname__}.',
+        )
+    proxy = cls.__new__(cls)
+    _set_factory(proxy, factory)
+    _set_target(proxy, _UNSET)
+    _slots.set_cached_class(proxy, default_class)
+    _slots.set_cached_hash(proxy, default_hash)
+    for name, value in (state or {}).items():
+        if name in _OWN_NAMES:
+            raise TypeError(f'Cannot restore a proxy with state for {name!r}.')
+        _object_setattr(proxy, name, value)
+    return proxy
+
+
 ProxyOr = TypeAliasType('ProxyOr', 'Proxy[T] | T', type_params=(T,))
 """A `Proxy[T]` or a plain `T`: for code that takes either."""
 
@@ -59,6 +528,3 @@ for _public in (
 ):
     _public.__module__ = __name__
 del _public
-
-# Referenced by pickles: keep them importable from here.
-_keep = (_proxy_trampoline, _restore)

@@ -3,12 +3,22 @@
 Every forwarded special method follows one rule: find the target (resolving
 the proxy if needed), then do the operation on the target exactly as the
 interpreter would on the bare object. The rule is written once, as the source
-template below; the class body of `Proxy` lists each operation as a one-line
+templates below; the class body of `Proxy` lists each operation as a one-line
 `forward(...)` that says what the operation does to the target.
 
-The methods are compiled from the template rather than built from closures so
-that each one is a single Python frame that reads the target straight from its
-slot: no property, no helper call, no `*args` packing on the hot path.
+The methods are compiled from the templates rather than built from closures
+so that each one is a single Python frame that reads the target straight from
+its slot: no property, no helper call, no `*args` packing on the hot path.
+They are compiled against the globals of the module that defines the class,
+as `dataclasses` does, so the names an operation uses are that module's own.
+
+Two ways to find the target, one template each:
+
+- `SLOT` reads the target slot and resolves an unresolved proxy: `Proxy`
+  and most subclasses.
+- `WRAPPED` reads `self.__proxy_wrapped__`: a subclass that overrides that
+  property (to check something first, say) sees every operation go through
+  it, as in proxystore.
 """
 
 from __future__ import annotations
@@ -16,24 +26,46 @@ from __future__ import annotations
 import linecache
 import sys
 from collections.abc import Callable
+from collections.abc import Mapping
 from typing import Any
 
-__all__ = ['forward', 'install', 'lookup_special']
+__all__ = ['SLOT', 'WRAPPED', 'Rule', 'compile_methods', 'forward', 'rules_of']
 
-_TEMPLATE = """\
-def {name}(self, {params}):
-{own}    try:
-        target = {read}
+# CPython 3.12+ compiles `super(C, obj).name` to a lookup done in C, with no
+# call and no super object: the cheapest read of a slot past the proxy's own
+# __getattribute__ and properties. Earlier versions would make a super object
+# on every read, so there the methods call the slot's member descriptor.
+_READ_SLOT = (
+    'super(Proxy, self).__proxy_target__'
+    if sys.version_info >= (3, 12)
+    else '_get_target(self)'
+)
+
+SLOT = f"""\
+def {{name}}(self, {{params}}):
+{{own}}    try:
+        target = {_READ_SLOT}
     except AttributeError:
         target = _UNSET
     if target is _UNSET:
-{unresolved}        target = _resolve(self)
+{{unresolved}}        target = _resolve(self)
+    {{body}}
+"""
+
+WRAPPED = """\
+def {name}(self, {params}):
+{own}{unresolved}    target = self.__proxy_wrapped__
     {body}
 """
 
+_WRAPPED_UNRESOLVED = """\
+    if _peek(self) is _UNSET:
+        {statement}
+"""
 
-class _Rule:
-    """A forwarded special method, to be compiled by `install`.
+
+class Rule:
+    """A forwarded special method, to be compiled by `compile_methods`.
 
     Attributes:
         operation: Python source, in terms of `target` and the parameters: an
@@ -41,8 +73,8 @@ class _Rule:
         params: The method's parameters after `self`.
         inplace: The operation rebinds `target` (an augmented assignment);
             the method stores the new target and returns the proxy.
-        own: What the method does instead when the attribute `name` is one
-            of the proxy's own (`_OWN_NAMES`), if it takes such a name.
+        own: For methods that take an attribute `name`: what they do instead
+            when `name` is one of the proxy's own.
         unresolved: A statement run first when the proxy is unresolved (it
             may return instead of resolving), if any.
     """
@@ -64,30 +96,40 @@ class _Rule:
         self.own = own
         self.unresolved = unresolved
 
-    def source(self, name: str, read: str) -> str:
+    def source(self, name: str, template: str, is_own: str) -> str:
         """Return the source of the method called `name`.
 
         Args:
             name: The method's name.
-            read: The expression that reads the target slot of `self`.
+            template: `SLOT` or `WRAPPED`.
+            is_own: The condition, in terms of `name`, under which the
+                attribute `name` is the proxy's own (for rules with `own`).
         """
+        wrapped = template is WRAPPED
         if self.inplace:
-            body = f'{self.operation}\n    _set_target(self, target)\n    return self'
+            store = (
+                'self.__proxy_wrapped__ = target'
+                if wrapped
+                else '_set_target(self, target)'
+            )
+            body = f'{self.operation}\n    {store}\n    return self'
         elif _is_expression(self.operation):
             body = f'return {self.operation}'
         else:
             body = self.operation
         own = ''
         if self.own is not None:
-            own = f'    if name in _OWN_NAMES:\n        return {self.own}\n'
+            own = f'    if {is_own}:\n        return {self.own}\n'
         unresolved = ''
         if self.unresolved is not None:
-            unresolved = f'        {self.unresolved}\n'
-        return _TEMPLATE.format(
+            if wrapped:
+                unresolved = _WRAPPED_UNRESOLVED.format(statement=self.unresolved)
+            else:
+                unresolved = f'        {self.unresolved}\n'
+        return template.format(
             name=name,
             params=self.params,
             own=own,
-            read=read,
             unresolved=unresolved,
             body=body,
         )
@@ -115,14 +157,18 @@ def forward(
             for methods that can answer (and return) without resolving it.
 
     Returns:
-        A placeholder that `install` replaces with the compiled method (typed
-        as a callable that takes and returns anything, so that type checkers
-        accept every operation on a proxy and type its result as `Any`).
+        A placeholder that the class's metaclass replaces with the compiled
+        method (typed as a callable that takes and returns anything, so that
+        type checkers accept every operation on a proxy and type its result
+        as `Any`).
     """
-    rule: Any = _Rule(
-        operation, params, inplace=inplace, own=own, unresolved=unresolved
-    )
+    rule: Any = Rule(operation, params, inplace=inplace, own=own, unresolved=unresolved)
     return rule  # type: ignore[no-any-return]
+
+
+def rules_of(namespace: Mapping[str, Any]) -> dict[str, Rule]:
+    """The `forward` placeholders of a class body, by name."""
+    return {name: v for name, v in namespace.items() if isinstance(v, Rule)}
 
 
 def _is_expression(source: str) -> bool:
@@ -133,52 +179,50 @@ def _is_expression(source: str) -> bool:
     return True
 
 
-def install(cls: type, namespace: dict[str, Any], read: str) -> None:
-    """Compile every `forward` declared in `cls` into a method of `cls`.
+def compile_methods(
+    rules: Mapping[str, Rule],
+    *,
+    template: str,
+    namespace: dict[str, Any],
+    qualname: str,
+    is_own: str = 'name in _OWN_NAMES',
+    closure: Mapping[str, Any] | None = None,
+) -> dict[str, Callable[..., Any]]:
+    """Compile rules into methods.
 
     Args:
-        cls: The class whose `forward` placeholders are replaced.
-        namespace: The globals the methods run in: `_set_target`, `_resolve`,
-            `_UNSET`, whatever `read` and the operations name.
-        read: The expression that reads the target slot of `self` (it raises
-            `AttributeError` if the slot is empty).
-    """
-    rules = {k: v for k, v in vars(cls).items() if isinstance(v, _Rule)}
-    source = '\n'.join(rule.source(name, read) for name, rule in rules.items())
-    filename = f'<{cls.__module__}.{cls.__qualname__} forwarding>'
-    # Registered so that tracebacks through a forwarded method show its line.
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    code = compile(source, filename, 'exec')
-    methods: dict[str, Any] = {}
-    exec(code, namespace, methods)
-    for name, method in methods.items():
-        method.__qualname__ = f'{cls.__qualname__}.{name}'
-        method.__module__ = cls.__module__
-        setattr(cls, name, method)
-
-
-def lookup_special(obj: object, name: str, protocol: str) -> Any:
-    """Look up a special method on the type of `obj`, as the interpreter does.
-
-    Instance attributes are ignored, and a missing method raises the error the
-    interpreter raises for the statement that needs it.
-
-    Args:
-        obj: The object whose method is wanted.
-        name: The special method's name, e.g. `'__enter__'`.
-        protocol: The protocol's name for the error, e.g. `'context manager'`.
+        rules: The rules, by method name.
+        template: `SLOT` or `WRAPPED`.
+        namespace: The globals the methods run in: those of the module that
+            defines the class (`__name__` included).
+        qualname: The qualified name of the class the methods are for.
+        is_own: The condition under which an attribute name is the proxy's
+            own, for the rules that take one.
+        closure: Values the methods see as free variables (per class values,
+            such as a subclass's own names).
 
     Returns:
-        The method, bound to `obj`.
+        The methods, by name, each marked with `_proxy_generated = True`.
     """
-    cls = type(obj)
-    for klass in cls.__mro__:
-        if name in klass.__dict__:
-            attribute = klass.__dict__[name]
-            get = getattr(type(attribute), '__get__', None)  # pyright: ignore[reportUnknownArgumentType]
-            return attribute if get is None else get(attribute, obj, cls)
-    if sys.version_info < (3, 11):
-        raise AttributeError(name)
-    raise TypeError(
-        f"'{cls.__qualname__}' object does not support the {protocol} protocol",
+    closure = dict(closure or {})
+    body = '\n'.join(
+        rule.source(name, template, is_own) for name, rule in rules.items()
     )
+    # As dataclasses does: an outer function whose parameters are the closure
+    # values and whose inner functions are the methods.
+    names = list(rules)
+    source = f'def __create_methods__({", ".join(closure)}):\n'
+    source += ''.join(f'    {line}' if line else line for line in body.splitlines(True))
+    source += f'\n    return {", ".join(names)}{"," if len(names) == 1 else ""}\n'
+    kind = 'forwarding' if template is SLOT else 'forwarding through __proxy_wrapped__'
+    filename = f'<{namespace["__name__"]}.{qualname} {kind}>'
+    # Registered so that tracebacks through a forwarded method show its line.
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    local: dict[str, Any] = {}
+    exec(compile(source, filename, 'exec'), namespace, local)
+    methods = dict(zip(names, local['__create_methods__'](**closure), strict=True))
+    for name, method in methods.items():
+        method.__qualname__ = f'{qualname}.{name}'
+        method.__module__ = namespace['__name__']
+        method._proxy_generated = True  # pyright: ignore[reportFunctionMemberAccess]
+    return methods

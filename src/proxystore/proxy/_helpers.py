@@ -1,39 +1,38 @@
-"""Functions that inspect and resolve proxies without being forwarded."""
+"""Functions that inspect and resolve proxies without being forwarded.
 
-# The helpers read the proxy's slots through _proxy's private accessors.
-# pyright: reportPrivateUsage=false
+As in proxystore, they go through a proxy's `__proxy_*` attributes, so that a
+subclass that overrides one (to refuse an invalidated reference, say) is
+obeyed; for the attributes `Proxy` itself defines, they read the slots
+directly, which is the same thing, faster.
+"""
 
 from __future__ import annotations
 
 from concurrent.futures import Future
+from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
 
-from proxystore.proxy._proxy import _UNSET
-from proxystore.proxy._proxy import FactoryType
-from proxystore.proxy._proxy import Proxy
-from proxystore.proxy._proxy import _get_factory
-from proxystore.proxy._proxy import _get_target
-from proxystore.proxy._proxy import _resolve
-from proxystore.proxy._resolution import submit
+from proxystore.proxy import _slots
+from proxystore.proxy._pool import submit
+from proxystore.proxy._resolution import resolve as _resolve
+from proxystore.proxy._slots import UNSET
+
+if TYPE_CHECKING:
+    from proxystore.proxy import FactoryType
+    from proxystore.proxy import Proxy
 
 T = TypeVar('T')
 
 
-def _not_a_proxy(function: str, value: object) -> TypeError:
-    return TypeError(
-        f'{function}() expects a Proxy, not {type(value).__qualname__}.',
-    )
-
-
-def _peek(function: str, proxy: Any) -> Any:
-    # The target slot's value, or _UNSET; checks that `proxy` is a Proxy.
-    try:
-        return _get_target(proxy)
-    except AttributeError:
-        return _UNSET
-    except TypeError:
-        raise _not_a_proxy(function, proxy) from None
+def _proxy_class(function: str, proxy: object) -> Any:
+    # Any: the caller reads the class's __proxy_*__ attributes.
+    cls = type(proxy)
+    if not issubclass(cls, _slots._ProxySlots):  # pyright: ignore[reportPrivateUsage]
+        raise TypeError(
+            f'{function}() expects a Proxy, not {cls.__qualname__}.',
+        )
+    return cls
 
 
 def get_factory(proxy: Proxy[T]) -> FactoryType[T]:
@@ -49,10 +48,8 @@ def get_factory(proxy: Proxy[T]) -> FactoryType[T]:
         TypeError: If `proxy` is not a `Proxy`.
         AttributeError: If the proxy has no factory.
     """
-    try:
-        return _get_factory(proxy)  # type: ignore[no-any-return]
-    except TypeError:
-        raise _not_a_proxy('get_factory', proxy) from None
+    _proxy_class('get_factory', proxy)
+    return proxy.__proxy_factory__
 
 
 def extract(proxy: Proxy[T]) -> T:
@@ -68,8 +65,10 @@ def extract(proxy: Proxy[T]) -> T:
         TypeError: If `proxy` is not a `Proxy`.
         ProxyResolveError: If the proxy cannot be resolved.
     """
-    target = _peek('extract', proxy)
-    if target is _UNSET:
+    if _proxy_class('extract', proxy).__proxy_wrapped__ is not _slots.WRAPPED:
+        return proxy.__proxy_wrapped__
+    target = _slots.peek(proxy)
+    if target is UNSET:
         target = _resolve(proxy)
     return target  # type: ignore[no-any-return]
 
@@ -87,7 +86,9 @@ def is_resolved(proxy: Proxy[T]) -> bool:
     Raises:
         TypeError: If `proxy` is not a `Proxy`.
     """
-    return _peek('is_resolved', proxy) is not _UNSET
+    if _proxy_class('is_resolved', proxy).__proxy_resolved__ is not _slots.RESOLVED:
+        return proxy.__proxy_resolved__
+    return _slots.peek(proxy) is not UNSET
 
 
 def resolve(proxy: Proxy[T]) -> None:
@@ -100,7 +101,9 @@ def resolve(proxy: Proxy[T]) -> None:
         TypeError: If `proxy` is not a `Proxy`.
         ProxyResolveError: If the proxy cannot be resolved.
     """
-    if _peek('resolve', proxy) is _UNSET:
+    if _proxy_class('resolve', proxy).__proxy_wrapped__ is not _slots.WRAPPED:
+        proxy.__proxy_wrapped__  # noqa: B018 - resolving is the point
+    elif _slots.peek(proxy) is UNSET:
         _resolve(proxy)
 
 
@@ -122,7 +125,10 @@ def resolve_async(proxy: Proxy[T]) -> Future[T]:
     assert extract(proxy) == 45
     ```
 
-    From asyncio, `await asyncio.wrap_future(resolve_async(proxy))` waits
+    Waiting for the future with `result()` or `exception()` takes part in
+    cycle detection, as using the proxy does; if no background thread has
+    started the resolution yet, the waiting thread runs it itself. From
+    asyncio, `await asyncio.wrap_future(resolve_async(proxy))` waits
     without blocking the event loop.
 
     Args:
@@ -136,9 +142,9 @@ def resolve_async(proxy: Proxy[T]) -> Future[T]:
     Raises:
         TypeError: If `proxy` is not a `Proxy`.
     """
-    target = _peek('resolve_async', proxy)
-    if target is _UNSET:
-        return submit(lambda: _resolve(proxy))
+    _proxy_class('resolve_async', proxy)
+    if not is_resolved(proxy):
+        return submit(lambda: extract(proxy))
     future: Future[T] = Future()
-    future.set_result(target)
+    future.set_result(extract(proxy))
     return future

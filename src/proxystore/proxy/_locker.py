@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from typing import Any
 from typing import Generic
 from typing import TypeVar
 
-from proxystore.proxy._proxy import Proxy
+if TYPE_CHECKING:
+    from proxystore.proxy import Proxy
 
 T = TypeVar('T')
 
@@ -17,8 +19,9 @@ class ProxyLocker(Generic[T]):
     Code that inspects the objects it is given (serializers, frameworks that
     walk arguments) can resolve a proxy without meaning to. A locker hides the
     proxy: reading `locker._proxy` raises `AttributeError`, and the proxy is
-    handed back, still unresolved, by `unlock()`. A locker pickles, carrying
-    its proxy's factory.
+    handed back, still unresolved, by `unlock()`. Other attributes may be set
+    on a locker as on any object. A locker pickles, carrying its proxy's
+    factory.
 
     ```python
     from proxystore.proxy import Proxy, ProxyLocker, is_resolved
@@ -32,7 +35,7 @@ class ProxyLocker(Generic[T]):
         proxy: The proxy to lock.
     """
 
-    __slots__ = ('_proxy',)
+    __slots__ = ('__dict__', '__weakref__', '_proxy')
 
     def __init__(self, proxy: Proxy[T]) -> None:
         self._proxy = proxy

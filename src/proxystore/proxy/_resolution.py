@@ -1,44 +1,63 @@
 """Resolution: calling a proxy's factory exactly once, whatever the threads do.
 
-The state of every resolution in progress lives here, keyed by the proxy's id,
-so that a proxy carries no lock of its own: proxies are created by the
-million, resolutions in progress are few. A resolved proxy never gets here.
+The design, in full (the Concurrency page of the documentation says the same
+for users):
 
-The first thread to register a resolution (an atomic `dict.setdefault`) is its
-leader and calls the factory. A thread that needs the proxy meanwhile waits on
-a gate of its own (a plain lock) that the leader opens when it is done, and
-then shares the leader's target or its error. No lock is held while a factory
-runs, so different proxies resolve in parallel, and the leader takes no lock
-at all; the global lock guards only the wait-for graph that detects cycles.
+- A resolution in progress is a `Flight`: the thread that leads it, a gate
+  (a plain lock the leader holds while it leads) and its outcome
+  (`RUNNING` until the leader is done, then `DONE` or the exception that
+  stopped it). Flights are registered in `_flights` by the proxy's `id`,
+  only while they run: the leader holds the proxy, so its `id` cannot be
+  reused meanwhile, and the leader deregisters before it opens the gate.
+- The first thread to register a flight for a proxy (an atomic
+  `dict.setdefault`) leads: it calls the factory, with no lock held. A
+  thread that finds a flight registered waits: it records in `_waiting`
+  which flight it waits for, then passes through the gate (`with gate:`,
+  which blocks until the leader opens it), then shares the leader's target,
+  or its error.
+- Before waiting, a thread follows the wait-for graph from the flight's
+  leader (what that thread waits for, and who leads that, ...). Reaching
+  itself means the factories wait on each other, which would never end: it
+  raises a cycle error instead. The walk and every change to `_waiting` are
+  done under `_lock`; a flight whose outcome is set is over and its edges are
+  ignored, so the walk reports real cycles only. Futures of `resolve_async`
+  take part in the same graph (see `_pool`).
+- A target assigned while a factory runs wins: the leader stores the
+  factory's result only if the slot is still unresolved (`_slots.settle`).
+
+Interrupts. The leader records its outcome and opens the gate in `except`
+and `finally` clauses whose first instructions are plain loads and stores
+and the release call: CPython 3.11+ delivers asynchronous exceptions
+(`KeyboardInterrupt`) only at calls, backward jumps and function entries, so
+whatever instruction an interrupt hits, the waiters are woken and nothing
+stays registered. A waiter interrupted while it blocks gives up that wait
+only. A waiter that wakes to find no outcome (which CPython 3.10, where an
+interrupt may land between any two instructions, can produce) removes the
+flight and starts over.
 """
 
-# Targets and factories are of any type; pyright cannot type the slot reads
-# through super() (the slots live on a class this module does not know).
+# Targets and factories are of any type.
 # pyright: reportUnknownVariableType=false, reportUnknownArgumentType=false
 
 from __future__ import annotations
 
 import os
-import sys
-from collections.abc import Callable
-from concurrent.futures import Future
-from queue import SimpleQueue
-from threading import Lock
-from threading import Thread
-from threading import get_ident
-from types import CodeType
-from types import FrameType
+import threading
 from typing import Any
 
-__all__ = ['ProxyResolveError', 'make_resolver', 'submit']
+from proxystore.proxy import _slots
+from proxystore.proxy._slots import UNSET
+
+__all__ = ['RUNNING', 'Flight', 'ProxyResolveError', 'resolve', 'wait_for']
 
 
 class ProxyResolveError(Exception):
     """Error raised when a proxy cannot be resolved.
 
     Raised when the factory raises an `Exception`, when the proxy has no
-    factory, and when a factory needs the very proxy it is resolving. The
-    proxy stays unresolved, so a later use calls the factory again.
+    factory (or one that is not callable), and when factories wait on each
+    other in a cycle. The proxy stays unresolved, so a later use calls the
+    factory again.
 
     Args:
         message: What went wrong.
@@ -56,197 +75,132 @@ class ProxyResolveError(Exception):
         return type(self), (self.args[0], self.cause)
 
 
-# A resolution in progress is a list, created empty by its leader: a first
-# use pays for no more than that. The first thread that has to wait fills in
-# [leader, outcome] (the leader's thread, found on the stacks, and _RUNNING)
-# and every waiter then appends a closed gate of its own.
-#
-# Two hand-offs, each with both sides writing before they read, so that at
-# least one side sees the other:
-# - the leader deregisters, then checks whether the list is still empty; a
-#   waiter fills the list, then checks that the leader is still registered.
-#   So either the leader sees the waiters or they do not wait.
-# - the leader sets the outcome (_DONE or the exception that stopped it),
-#   then opens the gates it finds; a waiter appends its gate, then reads the
-#   outcome. So either the gate is opened or the waiter does not close it on
-#   itself.
-# The leader never takes a lock. (A list, not a class: one is made for every
-# resolution, on the hot path.)
-_LEADER, _OUTCOME, _GATES = 0, 1, 2
-_RUNNING: Any = None
-_DONE: Any = object()
-_GONE = -1  # recorded leader of a resolution whose leader has already left
-_Flight = list[Any]
+RUNNING: Any = None
+"""The outcome of a flight (or job) still running."""
+DONE: Any = True
+"""The outcome of a flight whose leader stored the target."""
 
 
-_flights: dict[int, _Flight] = {}  # id(proxy) -> its resolution in progress
-_waiting: dict[int, _Flight] = {}  # thread ident -> the resolution it waits on
-_lock = Lock()  # guards _waiting and the recording of leaders
-_resolve_code: CodeType | None = None  # the code of `resolve`, to find leaders
+class Flight:
+    """A resolution in progress.
 
-
-def _reset_after_fork() -> None:
-    # The child has only the forking thread: every other thread's resolution
-    # is gone with its thread, and a lock may have been held at the fork.
-    global _lock, _pool, _pool_lock
-    _lock = Lock()
-    _pool_lock = Lock()
-    _flights.clear()
-    _waiting.clear()
-    _pool = None
-
-
-os.register_at_fork(after_in_child=_reset_after_fork)
-
-
-def _cycle_error() -> ProxyResolveError:
-    return ProxyResolveError(
-        'Cannot resolve the proxy: its factory needs the proxy itself, '
-        'directly or through other proxies (a cycle).',
-    )
-
-
-def _find_leader(flight: _Flight) -> int:
-    """The ident of the thread whose `resolve` frame leads `flight`.
-
-    Returns `_GONE` if no thread does any more (the resolution just ended).
+    Attributes:
+        leader: The ident of the thread that calls the factory.
+        gate: A lock the leader holds until the flight is over.
+        outcome: `RUNNING`, then `DONE` or the exception that ended it.
     """
-    stacks = sys._current_frames()  # pyright: ignore[reportPrivateUsage]
-    for ident, top in stacks.items():
-        frame: FrameType | None = top
-        while frame is not None:
-            if frame.f_code is _resolve_code and frame.f_locals.get('flight') is flight:
-                return ident
-            frame = frame.f_back
-    return _GONE
+
+    __slots__ = ('gate', 'leader', 'outcome')
+
+    def __init__(self, leader: int, gate: Any) -> None:
+        self.leader = leader
+        self.gate = gate
+        self.outcome = RUNNING
 
 
-def _wait_for(key: int, flight: _Flight) -> None:
-    """Wait until `flight` (the resolution of proxy `key`) is over.
+_flights: dict[int, Flight] = {}
+"""id(proxy) -> its flight, while it runs."""
+_waiting: dict[int, Any] = {}
+"""thread ident -> the flight (or resolve_async job) it waits for."""
+_lock = threading.RLock()
+"""Guards `_waiting` and the walk of the wait-for graph. Reentrant, so that a
+finalizer that the interpreter runs inside one of its short critical
+sections cannot deadlock on it (it gets an error instead if it has to wait,
+see `wait_for`)."""
+
+_allocate_lock = threading.Lock
+_get_ident = threading.get_ident
+
+
+def resolve(proxy: Any) -> Any:
+    """Resolve an unresolved proxy and return its target.
+
+    Calls the factory if no other thread is resolving the proxy, and waits
+    for that thread otherwise. This reads and writes the slots only: it is
+    what `Proxy` itself and `__proxy_wrapped__` call.
 
     Raises:
-        ProxyResolveError: If the resolution failed, or if waiting would
-            never end (the factories wait on each other).
+        ProxyResolveError: If the factory fails, if the proxy has no
+            (callable) factory, or if the factories wait on each other.
     """
-    me = get_ident()
-    with _lock:
-        if not flight:  # the first waiter: announce that somebody waits
-            flight += (None, _RUNNING)
-        if _flights.get(key) is not flight:
-            return  # already over
-        leader = flight[_LEADER]
-        if leader is None:
-            leader = flight[_LEADER] = _find_leader(flight)
-        # Follow the "waits for" edges from the leader: reaching this thread
-        # means the factories wait on each other, which would never end.
-        while True:
-            if leader == me:
-                raise _cycle_error()
-            waited = _waiting.get(leader)
-            if waited is None:
-                break
-            leader = waited[_LEADER]
-        _waiting[me] = flight
-    try:
-        gate = Lock()
+    key = id(proxy)
+    while True:
+        gate = _allocate_lock()
         gate.acquire()
-        flight.append(gate)
-        if flight[_OUTCOME] is _RUNNING:  # the leader will open the gate
-            gate.acquire()
-    finally:
-        del _waiting[me]
-    outcome = flight[_OUTCOME]
-    if isinstance(outcome, ProxyResolveError):
-        # A fresh exception per thread: one instance raised in several
-        # threads at once would share (and garble) its traceback.
-        raise ProxyResolveError(outcome.args[0], outcome.cause) from outcome.cause
-
-
-def _finish(flight: _Flight, outcome: object) -> None:
-    """Hand `outcome` to the threads that wait on `flight`, and wake them."""
-    flight[_OUTCOME] = outcome
-    for gate in flight[_GATES:]:
-        gate.release()
-
-
-def make_resolver(cls: type[Any], unset: object) -> Callable[[Any], Any]:
-    """Build the function that resolves the proxies of a class.
-
-    Args:
-        cls: The proxy class. Its instances keep their target in the slot
-            `__proxy_target__` (`unset` while unresolved) and their factory
-            in the slot `__proxy_factory__`, both defined by a base class.
-        unset: The target slot's value while the proxy is unresolved.
-
-    Returns:
-        `resolve(proxy)`, which returns the proxy's target, calling the
-        factory if no other thread is doing so, and waiting for that thread
-        otherwise.
-    """
-    set_target = cls.__proxy_target__.__set__
-
-    # super(cls, proxy) reads a slot past the proxy's __getattribute__: in C
-    # on CPython 3.12+, through a small super object before.
-
-    def peek(proxy: Any) -> Any:
+        flight = Flight(_get_ident(), gate)
         try:
-            return super(cls, proxy).__proxy_target__  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
-        except AttributeError:  # not initialized
-            return unset
-
-    def resolve(proxy: Any) -> Any:
-        key = id(proxy)
-        flight: _Flight = []
-        while (current := _flights.setdefault(key, flight)) is not flight:
-            _wait_for(key, current)
-            target = peek(proxy)
-            if target is not unset:
+            current = _flights.setdefault(key, flight)
+            if current is flight:
+                target = _slots.peek(proxy)
+                if target is UNSET:  # (a flight just over may have set it)
+                    target = _slots.settle(proxy, _call_factory(proxy))
+                flight.outcome = DONE
                 return target
-            # The leader was interrupted (or the proxy unresolved again): lead.
-        outcome = _DONE
-        try:
-            # peek(), inlined: a call costs a first use about 5%.
-            try:
-                target = super(cls, proxy).__proxy_target__  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
-            except AttributeError:  # not initialized
-                target = unset
-            if target is not unset:  # resolved by a leader just before us
-                return target
-            try:
-                factory = super(cls, proxy).__proxy_factory__  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
-            except AttributeError:
-                raise ProxyResolveError(
-                    'Proxy is not initialized: __proxy_factory__ is missing.',
-                ) from None
-            try:
-                target = factory()
-            except Exception as error:
-                raise ProxyResolveError(
-                    f'The proxy factory {_describe(factory)} raised '
-                    f'{type(error).__name__}: {error}',
-                    error,
-                ) from error
-            if target is proxy:
-                raise ProxyResolveError(
-                    f'The proxy factory {_describe(factory)} returned the '
-                    'proxy itself.',
-                )
-            set_target(proxy, target)
-            return target
-        except BaseException as failure:
-            outcome = failure
+        except BaseException as error:
+            flight.outcome = error
             raise
         finally:
-            try:  # noqa: SIM105 (suppress() would cost every resolution a call)
+            # Interrupts: see the module's docstring. No call comes before
+            # the release.
+            if key in _flights and _flights[key] is flight:
                 del _flights[key]
-            except KeyError:  # the factory forked: this is the reset child
-                pass
-            if flight:  # somebody waits
-                _finish(flight, outcome)
+                gate.release()
+        wait_for(current)
+        target = _slots.peek(proxy)
+        if target is not UNSET:
+            return target
+        failure = current.outcome
+        if isinstance(failure, ProxyResolveError):
+            # A fresh exception per thread: one instance raised in several
+            # threads at once would share (and garble) its traceback.
+            raise ProxyResolveError(failure.args[0], failure.cause) from failure.cause
+        if current.outcome is RUNNING:
+            _forget(key, current)
+        # The leader was interrupted (or the proxy was unresolved again):
+        # start over, leading or waiting.
 
-    global _resolve_code  # every resolver shares this one code object
-    _resolve_code = resolve.__code__
-    return resolve
+
+def _call_factory(proxy: Any) -> Any:
+    try:
+        factory = _slots.get_factory(proxy)
+    except AttributeError as error:
+        raise ProxyResolveError(
+            'Proxy is not initialized: __proxy_factory__ is missing.',
+            error,
+        ) from error
+    if not callable(factory):
+        raise ProxyResolveError(
+            f'Cannot resolve the proxy: its factory is not callable '
+            f'(it is of type {type(factory).__qualname__}).',
+        )
+    try:
+        target = factory()
+    except ProxyResolveError as error:
+        # The factory used another proxy that failed: name this factory and
+        # the root cause once (the chain is in __cause__).
+        root: BaseException = error
+        while isinstance(root, ProxyResolveError) and root.cause is not None:
+            root = root.cause
+        raise ProxyResolveError(
+            f'The proxy factory {_describe(factory)} failed: {_summary(root)}',
+            error,
+        ) from error
+    except Exception as error:
+        raise ProxyResolveError(
+            f'The proxy factory {_describe(factory)} raised {_summary(error)}',
+            error,
+        ) from error
+    if target is proxy:
+        raise ProxyResolveError(
+            f'The proxy factory {_describe(factory)} returned the proxy itself.',
+        )
+    return target
+
+
+def _summary(error: BaseException) -> str:
+    if isinstance(error, ProxyResolveError):
+        return str(error)
+    return f'{type(error).__name__}: {error}'
 
 
 def _describe(factory: object) -> str:
@@ -256,67 +210,96 @@ def _describe(factory: object) -> str:
     return name
 
 
-# Background resolution: a few daemon threads, started on demand, so that a
-# slow factory never keeps the interpreter from exiting.
-
-_MAX_WORKERS = min(8, (os.cpu_count() or 1) + 4)
-
-
-class _Pool:
-    """A minimal pool of daemon threads that run submitted calls."""
-
-    def __init__(self, max_workers: int) -> None:
-        self._max_workers = max_workers
-        self._jobs: SimpleQueue[tuple[Future[Any], Callable[[], Any]]] = SimpleQueue()
-        self._lock = Lock()
-        self._idle = 0  # workers waiting for a job
-        self._queued = 0  # jobs no worker has taken yet
-        self._workers = 0
-
-    def submit(self, call: Callable[[], Any]) -> Future[Any]:
-        future: Future[Any] = Future()
-        self._jobs.put((future, call))
-        with self._lock:
-            self._queued += 1
-            # Every queued job needs a worker of its own, up to the maximum.
-            start = self._queued > self._idle and self._workers < self._max_workers
-            if start:
-                self._workers += 1
-        if start:
-            Thread(target=self._work, name='proxy-resolver', daemon=True).start()
-        return future
-
-    def _work(self) -> None:
-        while True:
-            with self._lock:
-                self._idle += 1
-            future, call = self._jobs.get()
-            with self._lock:
-                self._idle -= 1
-                self._queued -= 1
-            if future.set_running_or_notify_cancel():
-                try:
-                    future.set_result(call())
-                except BaseException as error:  # handed to the future, as is
-                    future.set_exception(error)
+def _forget(key: int, flight: Flight) -> None:
+    # A flight over without an outcome: its leader was interrupted before it
+    # could record one (possible on CPython 3.10 only).
+    with _lock:
+        flight.outcome = ProxyResolveError(
+            'The resolution of the proxy was interrupted.',
+        )
+        if _flights.get(key) is flight:
+            del _flights[key]
 
 
-_pool: _Pool | None = None
-_pool_lock = Lock()
+def _cycle_error() -> ProxyResolveError:
+    return ProxyResolveError(
+        'Cannot resolve the proxy: its factory needs the proxy itself, '
+        'directly or through other proxies or resolve_async() futures '
+        '(a cycle).',
+    )
 
 
-def submit(call: Callable[[], Any]) -> Future[Any]:
-    """Run `call` in a background daemon thread and return its future.
+def wait_for(node: Any) -> None:
+    """Wait until a flight (or a `resolve_async` job) is over.
 
     Args:
-        call: What to run; its result (or exception) completes the future.
+        node: The flight or job; it has a `leader` (a thread ident, or
+            `None` for a job nobody runs yet), an `outcome` (`RUNNING` until
+            it is over) and a `gate` (held until it is over).
 
-    Returns:
-        The future of the call.
+    Raises:
+        ProxyResolveError: If waiting would never end: the thread that runs
+            `node` waits, through other flights and jobs, for this thread;
+            or if this thread is inside a critical section of this module
+            (a finalizer or signal handler that the interpreter ran there).
     """
-    global _pool
-    if _pool is None:
-        with _pool_lock:
-            if _pool is None:
-                _pool = _Pool(_MAX_WORKERS)
-    return _pool.submit(call)
+    me = _get_ident()
+    if _lock._is_owned():  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue]
+        raise ProxyResolveError(
+            'Cannot wait for a proxy from a finalizer or signal handler run '
+            'while this thread was updating the resolution records.',
+        )
+    with _lock:
+        if node.outcome is not RUNNING:
+            return
+        if _waits_for(node, me):
+            raise _cycle_error()
+        outer = _waiting.get(me)  # a wait that a signal handler interrupted
+        _waiting[me] = node
+    try:
+        with node.gate:
+            pass
+    finally:
+        if outer is None:
+            del _waiting[me]
+        else:
+            _waiting[me] = outer
+
+
+def _waits_for(node: Any, me: int) -> bool:
+    """Whether the thread running `node` waits for thread `me` (under _lock).
+
+    Every edge followed is one a thread registered under the lock and whose
+    flight was still running when the walk read it; edges only appear under
+    the lock, and flights never run again, so every edge followed was real
+    when the walk began. The walk is bounded by the number of edges.
+    """
+    for _ in range(len(_waiting) + 1):
+        if node is None or node.outcome is not RUNNING:
+            return False
+        if node.leader == me:
+            return True
+        node = _waiting.get(node.leader)
+    return False
+
+
+def _reset_after_fork() -> None:
+    # The child has only the forking thread. The flights it leads still run
+    # (using their proxies in the child is a cycle, as in the parent); the
+    # others' leaders are gone: open their gates for anyone who finds them.
+    global _lock
+    _lock = threading.RLock()
+    me = _get_ident()
+    for key, flight in list(_flights.items()):
+        if flight.leader != me:
+            flight.outcome = ProxyResolveError(
+                'The thread resolving the proxy did not survive a fork.',
+            )
+            del _flights[key]
+            flight.gate.release()
+    for ident in list(_waiting):
+        if ident != me:
+            del _waiting[ident]
+
+
+os.register_at_fork(after_in_child=_reset_after_fork)

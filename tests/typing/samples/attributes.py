@@ -51,7 +51,7 @@ class Pair(NamedTuple):
 
 
 node = Proxy(SimpleFactory(Node('root')))
-reveal_type(node)  # R: proxystore.proxy._proxy.Proxy[attributes.Node]
+reveal_type(node)  # R: proxystore.proxy.Proxy[attributes.Node]
 
 # Instance attributes, class attributes and properties.
 reveal_type(node.name)  # plugin R: str  # plain R: Any
@@ -93,13 +93,13 @@ reveal_type(nested.name)  # plugin R: str  # plain R: Any
 
 # A proxy's __class__ is its target's, as at runtime (type() is not).
 # plugin R: type[attributes.Node]
-# plain R: type[proxystore.proxy._proxy.Proxy[attributes.Node]]
+# plain R: type[proxystore.proxy.Proxy[attributes.Node]]
 reveal_type(node.__class__)
 reveal_type(Node('plain').__class__)  # R: type[attributes.Node]
-reveal_type(type(node))  # R: type[proxystore.proxy._proxy.Proxy[attributes.Node]]
+reveal_type(type(node))  # R: type[proxystore.proxy.Proxy[attributes.Node]]
 
 # What the proxy itself defines is not forwarded.
 reveal_type(extract(node))  # R: attributes.Node
 reveal_type(len(numbers))  # R: int
 reveal_type(numbers * 2)  # R: Any
-reveal_type(node.__proxy_factory__)  # R: Any
+reveal_type(node.__proxy_factory__)  # R: def () -> attributes.Node

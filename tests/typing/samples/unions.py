@@ -25,7 +25,7 @@ class Feet:
 
 
 def proxy_or_plain(item: ProxyOr[Meters]) -> None:
-    reveal_type(item)  # R: proxystore.proxy._proxy.Proxy[unions.Meters] | unions.Meters
+    reveal_type(item)  # R: proxystore.proxy.Proxy[unions.Meters] | unions.Meters
     reveal_type(item.value)  # plugin R: float  # plain R: Any | float
     reveal_type(item.unit())  # plugin R: str  # plain R: Any | str
 
@@ -37,7 +37,7 @@ def two_proxies(item: Proxy[Meters] | Proxy[Feet]) -> None:
 
 def proxy_or_other(item: Proxy[Meters] | Feet) -> None:
     # plugin R: type[unions.Meters] | type[unions.Feet]
-    # plain R: type[proxystore.proxy._proxy.Proxy[unions.Meters]] | type[unions.Feet]
+    # plain R: type[proxystore.proxy.Proxy[unions.Meters]] | type[unions.Feet]
     reveal_type(item.__class__)
     reveal_type(item.value)  # plugin R: float | int  # plain R: Any | int
     reveal_type(item.unit())  # plugin R: str | bytes  # plain R: Any | bytes
@@ -50,7 +50,7 @@ def optional(item: Proxy[Meters] | None) -> None:
 
 def narrowed(item: ProxyOr[Meters]) -> None:
     if isinstance(item, Proxy):
-        reveal_type(item)  # R: proxystore.proxy._proxy.Proxy[unions.Meters]
+        reveal_type(item)  # R: proxystore.proxy.Proxy[unions.Meters]
         reveal_type(item.value)  # plugin R: float  # plain R: Any
     else:
         reveal_type(item)  # R: unions.Meters

@@ -1,0 +1,142 @@
+"""What the forwarded operations call, where one expression would not do.
+
+Each function takes the target (already resolved) and does what the
+interpreter does to a bare object for the operation named in its docstring.
+"""
+
+# Targets are of any type: values taken from them are Any by design.
+# pyright: reportUnknownArgumentType=false, reportUnknownVariableType=false
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from proxystore.proxy._slots import is_proxy
+
+__all__ = [
+    'COMPLEX_METHODS',
+    'FLOAT_METHODS',
+    'INT_METHODS',
+    'aenter',
+    'aexit',
+    'await_',
+    'enter',
+    'exit_',
+    'length_hint',
+    'lookup_special',
+    'pow3',
+    'real',
+    'unwrap',
+]
+
+INT_METHODS = ('__int__', '__index__') + (
+    ('__trunc__',) if sys.version_info < (3, 14) else ()
+)
+FLOAT_METHODS = ('__float__', '__index__')
+COMPLEX_METHODS = ('__complex__', '__float__', '__index__')
+
+
+def real(target: Any, convert: Callable[[Any], Any], methods: tuple[str, ...]) -> Any:
+    """`int()`, `float()` or `complex()` of a number (`__int__` and friends).
+
+    The builtins also parse strings and buffers; the special methods they
+    stand for here (used by `'%d' % x`, `math.sqrt(x)` and the like) never
+    do. So only what has a numeric method is converted.
+    """
+    cls = type(target)
+    if isinstance(target, (int, float, complex)) or any(
+        hasattr(cls, name) for name in methods
+    ):
+        return convert(target)
+    raise TypeError(
+        f'{convert.__name__}() argument must be a real number, '
+        f"not '{cls.__qualname__}'",
+    )
+
+
+def length_hint(target: Any) -> Any:
+    """`operator.length_hint()`, once `len()` has failed with `TypeError`.
+
+    The target has no `__len__`, so its own `__length_hint__` (if any)
+    decides.
+    """
+    method = getattr(type(target), '__length_hint__', None)
+    if method is None:
+        return NotImplemented
+    return method(target)
+
+
+def enter(target: Any) -> Any:
+    """The start of a `with` statement."""
+    lookup_special(target, '__exit__', 'context manager')
+    return lookup_special(target, '__enter__', 'context manager')()
+
+
+def exit_(target: Any, *exc_info: Any) -> Any:
+    """The end of a `with` statement."""
+    return lookup_special(target, '__exit__', 'context manager')(*exc_info)
+
+
+def aenter(target: Any) -> Any:
+    """The start of an `async with` statement."""
+    lookup_special(target, '__aexit__', 'asynchronous context manager')
+    return lookup_special(target, '__aenter__', 'asynchronous context manager')()
+
+
+def aexit(target: Any, *exc_info: Any) -> Any:
+    """The end of an `async with` statement."""
+    return lookup_special(target, '__aexit__', 'asynchronous context manager')(
+        *exc_info,
+    )
+
+
+def pow3(base: Any, exponent: Any, modulus: Any) -> Any:
+    """Three-argument `pow()` with a proxy base.
+
+    `pow()` never asks a proxy exponent or modulus for help: hand it their
+    targets.
+    """
+    return pow(base, unwrap(exponent), unwrap(modulus))
+
+
+async def await_(target: Any) -> Any:
+    """`await`."""
+    return await target
+
+
+def unwrap(value: Any) -> Any:
+    """The target of a proxy (resolving it, as `extract` does), or the value."""
+    if is_proxy(value):
+        from proxystore.proxy._helpers import extract
+
+        return extract(value)
+    return value
+
+
+def lookup_special(obj: object, name: str, protocol: str) -> Any:
+    """Look up a special method on the type of `obj`, as the interpreter does.
+
+    Instance attributes are ignored, and a missing method raises the error the
+    interpreter raises for the statement that needs it.
+
+    Args:
+        obj: The object whose method is wanted.
+        name: The special method's name, e.g. `'__enter__'`.
+        protocol: The protocol's name for the error, e.g. `'context manager'`.
+
+    Returns:
+        The method, bound to `obj`.
+    """
+    cls = type(obj)
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            attribute = klass.__dict__[name]
+            get = getattr(type(attribute), '__get__', None)  # pyright: ignore[reportUnknownArgumentType]
+            return attribute if get is None else get(attribute, obj, cls)
+    if sys.version_info < (3, 11):
+        raise AttributeError(name)
+    raise TypeError(
+        f"'{cls.__qualname__}' object does not support the {protocol} protocol",
+    )

@@ -1,0 +1,254 @@
+"""The proxy's state: its slots, and the `__proxy_*` attributes that expose them.
+
+A proxy keeps four slots, defined by `_ProxySlots`, a private base class of
+`Proxy`:
+
+- `__proxy_factory__`: the factory. Empty only on a proxy that was never
+  initialized (made with `Proxy.__new__`) or whose factory was deleted.
+- `__proxy_target__`: the target, or `UNSET` while the proxy is unresolved.
+  The constructor writes `UNSET`, so that a first use costs a comparison
+  rather than a raised exception; the slot is empty only on a proxy that never
+  went through the constructor, and `peek` reads that as `UNSET` too.
+- `__proxy_default_class__`, `__proxy_default_hash__`: the cached class and
+  hash of the target; empty when nothing is cached (so creating a proxy
+  writes nothing for them).
+
+`Proxy` declares the six public `__proxy_*` names as class attributes: the
+slots of `__proxy_factory__` as they are, and properties (below) for the
+others, so that `UNSET` and empty default slots never show. Code in this
+package reads and writes the slots through the member descriptors' C methods
+(`get_factory`, `set_target`...), which no `__getattribute__` or subclass
+property can intercept.
+"""
+
+# Targets and factories are of any type.
+# pyright: reportUnknownVariableType=false, reportUnknownMemberType=false
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+from typing import Any
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+DefaultClassType: TypeAlias = type | None
+"""The type of a proxy's cached class: a class, or `None` for none cached."""
+DefaultHashType: TypeAlias = Exception | int | None
+"""The type of a proxy's cached hash: the hash, the `TypeError` of an
+unhashable target, or `None` for none cached."""
+
+
+class _Unset:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return '<unset>'
+
+
+UNSET: Any = _Unset()
+"""The target slot's value while the proxy is unresolved."""
+
+
+class _ProxySlots:
+    """The proxy's storage, in a base class so `super(Proxy, proxy)` sees it."""
+
+    __slots__ = (
+        '__proxy_default_class__',
+        '__proxy_default_hash__',
+        '__proxy_factory__',
+        '__proxy_target__',
+        '__weakref__',
+    )
+
+
+_members = _ProxySlots.__dict__
+get_factory: Callable[[Any], Any] = _members['__proxy_factory__'].__get__
+set_factory: Callable[[Any, Any], None] = _members['__proxy_factory__'].__set__
+_get_target: Callable[[Any], Any] = _members['__proxy_target__'].__get__
+set_target: Callable[[Any, Any], None] = _members['__proxy_target__'].__set__
+_get_class = _members['__proxy_default_class__'].__get__
+_set_class = _members['__proxy_default_class__'].__set__
+_del_class = _members['__proxy_default_class__'].__delete__
+_get_hash = _members['__proxy_default_hash__'].__get__
+_set_hash = _members['__proxy_default_hash__'].__set__
+_del_hash = _members['__proxy_default_hash__'].__delete__
+del _members
+
+
+def is_proxy(value: object) -> bool:
+    """Whether `value` is a proxy (without resolving it)."""
+    return issubclass(type(value), _ProxySlots)
+
+
+def peek(proxy: Any) -> Any:
+    """The target, or `UNSET` if the proxy is unresolved. Never resolves."""
+    try:
+        return _get_target(proxy)
+    except AttributeError:  # never initialized
+        return UNSET
+
+
+def unresolve(proxy: Any) -> None:
+    """Drop the target: the next use calls the factory again."""
+    set_target(proxy, UNSET)
+
+
+_target_lock = threading.RLock()
+"""Serialises assignments of the target with a resolution storing its own.
+Reentrant: nothing waits while holding it, so a finalizer run inside may
+take it again."""
+
+
+def assign(proxy: Any, target: Any) -> None:
+    """Set the target (`__proxy_target__ = target` and the like)."""
+    with _target_lock:
+        set_target(proxy, target)
+
+
+def settle(proxy: Any, target: Any) -> Any:
+    """Store a factory's result, unless a target was assigned meanwhile.
+
+    Returns:
+        The target the proxy holds: `target`, or the one assigned while the
+        factory ran (the assignment wins).
+    """
+    with _target_lock:
+        current = peek(proxy)
+        if current is UNSET:
+            set_target(proxy, target)
+            return target
+        return current
+
+
+def cached_class(proxy: Any) -> type | None:
+    """The cached class of the target, or `None`."""
+    try:
+        return _get_class(proxy)  # type: ignore[no-any-return]
+    except AttributeError:
+        return None
+
+
+def cached_hash(proxy: Any) -> int | Exception | None:
+    """The cached hash of the target (or its `TypeError`), or `None`."""
+    try:
+        return _get_hash(proxy)  # type: ignore[no-any-return]
+    except AttributeError:
+        return None
+
+
+def set_cached_class(proxy: Any, value: object) -> None:
+    """Cache the target's class; `None` caches nothing.
+
+    Raises:
+        TypeError: If `value` is neither a class nor `None`.
+    """
+    if value is None:
+        if cached_class(proxy) is not None:
+            _del_class(proxy)
+    elif isinstance(value, type):
+        _set_class(proxy, value)
+    else:
+        raise TypeError(
+            f'__proxy_default_class__ must be a class or None, not '
+            f'{type(value).__qualname__}.',
+        )
+
+
+def set_cached_hash(proxy: Any, value: object) -> None:
+    """Cache the target's hash (or its `TypeError`); `None` caches nothing.
+
+    Raises:
+        TypeError: If `value` is not an int, an `Exception` or `None`.
+    """
+    if value is None:
+        if cached_hash(proxy) is not None:
+            _del_hash(proxy)
+    elif isinstance(value, (int, Exception)):
+        _set_hash(proxy, value)
+    else:
+        raise TypeError(
+            f'__proxy_default_hash__ must be an int, an Exception or None, not '
+            f'{type(value).__qualname__}.',
+        )
+
+
+def cache_defaults(proxy: Any, target: object) -> None:
+    """Cache the class and hash of `target` in `proxy`."""
+    _set_class(proxy, target.__class__)
+    try:
+        _set_hash(proxy, hash(target))
+    except TypeError as error:
+        _set_hash(proxy, error)
+
+
+# The properties. `__proxy_wrapped__` resolves through `resolve`, which the
+# resolution module provides: it is looked up when first needed, so that this
+# module stays the bottom of the import graph.
+
+
+def _read_target(proxy: Any) -> Any:
+    target = peek(proxy)
+    if target is UNSET:
+        raise AttributeError(
+            f'{type(proxy).__name__!r} object has no attribute '
+            "'__proxy_target__' (the proxy is not resolved)",
+        )
+    return target
+
+
+def _delete_target(proxy: Any) -> None:
+    _read_target(proxy)  # deleting what is not there fails, as for any slot
+    unresolve(proxy)
+
+
+def _resolved(proxy: Any) -> bool:
+    return peek(proxy) is not UNSET
+
+
+def _wrapped(proxy: Any) -> Any:
+    target = peek(proxy)
+    if target is UNSET:
+        from proxystore.proxy._resolution import resolve
+
+        target = resolve(proxy)
+    return target
+
+
+def _read_only(proxy: Any, *value: Any) -> None:
+    raise AttributeError("'__proxy_resolved__' is read-only")
+
+
+TARGET = property(
+    _read_target,
+    assign,
+    _delete_target,
+    doc='The target; reading it on an unresolved proxy raises AttributeError.',
+)
+RESOLVED = property(
+    _resolved,
+    _read_only,
+    _read_only,
+    doc='Whether the proxy holds its target (read-only).',
+)
+WRAPPED = property(
+    _wrapped,
+    assign,
+    _delete_target,
+    doc='The target, resolving the proxy if needed; set to replace it, '
+    'delete to make the proxy unresolved.',
+)
+DEFAULT_CLASS = property(
+    cached_class,
+    set_cached_class,
+    lambda proxy: set_cached_class(proxy, None),
+    doc='The class `isinstance` uses while the proxy is unresolved, or None.',
+)
+DEFAULT_HASH = property(
+    cached_hash,
+    set_cached_hash,
+    lambda proxy: set_cached_hash(proxy, None),
+    doc='The hash `hash()` uses while the proxy is unresolved, or None.',
+)
