@@ -25,7 +25,11 @@ from typing import Any
 from typing import TypeVar
 
 from proxystore.proxy import _resolution
+from proxystore.proxy._resolution import GATE
+from proxystore.proxy._resolution import LEADER
+from proxystore.proxy._resolution import OUTCOME
 from proxystore.proxy._resolution import RUNNING
+from proxystore.proxy._resolution import new_record
 
 __all__ = ['Pool', 'submit']
 
@@ -38,29 +42,27 @@ class _Job:
     """One call to run, and the future it completes.
 
     Attributes:
-        leader: The ident of the thread that runs the call, or `None` while
-            no thread has claimed it (claims are made under the resolution
-            lock, so exactly one thread runs it).
-        outcome: `RUNNING` until the future is complete.
-        gate: A lock held until the future is complete.
+        call: What to run.
+        future: The future it completes.
+        record: Its record in the wait-for graph (see `_resolution.Record`):
+            no leader until a thread claims the job (claims are made under
+            the resolution lock, so exactly one thread runs it), `RUNNING`
+            until the future is complete.
     """
 
-    __slots__ = ('call', 'future', 'gate', 'leader', 'outcome')
+    __slots__ = ('call', 'future', 'record')
 
     def __init__(self, call: Callable[[], Any], future: Future[Any]) -> None:
         self.call = call
         self.future = future
-        self.leader: int | None = None
-        self.outcome: Any = RUNNING
-        self.gate = threading.Lock()
-        self.gate.acquire()
+        self.record = new_record(None)
 
     def claim(self) -> bool:
         """Become the thread that runs the job, unless another one is."""
         with _resolution._lock:  # pyright: ignore[reportPrivateUsage]
-            if self.leader is not None:
+            if self.record[LEADER] is not None:
                 return False
-            self.leader = threading.get_ident()
+            self.record[LEADER] = threading.get_ident()
             return True
 
     def run(self) -> None:
@@ -69,21 +71,22 @@ class _Job:
         A done-callback of the future may raise anything; that reaches the
         caller of `run` after the job is complete.
         """
+        record = self.record
         try:
             if not self.future.set_running_or_notify_cancel():
                 return
             try:
                 result = self.call()
             except BaseException as error:
-                self.outcome = error
+                record[OUTCOME] = error
                 self.future.set_exception(error)
             else:
-                self.outcome = True
+                record[OUTCOME] = True
                 self.future.set_result(result)
         finally:
-            if self.outcome is RUNNING:  # cancelled, or interrupted
-                self.outcome = False
-            self.gate.release()
+            if record[OUTCOME] is RUNNING:  # cancelled, or interrupted
+                record[OUTCOME] = False
+            record[GATE].release()
 
 
 class _JobFuture(Future[T]):
@@ -103,12 +106,12 @@ class _JobFuture(Future[T]):
 
     def _join(self, timeout: float | None) -> None:
         job = self._job
-        if timeout is not None or job.outcome is not RUNNING:
+        if timeout is not None or job.record[OUTCOME] is not RUNNING:
             return  # a bounded wait cannot hang: wait as usual
         if job.claim():
             job.run()
         else:
-            _resolution.wait_for(job)
+            _resolution.wait_for(job.record)
 
 
 class Pool:

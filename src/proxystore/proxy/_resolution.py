@@ -3,10 +3,10 @@
 The design, in full (the Concurrency page of the documentation says the same
 for users):
 
-- A resolution in progress is a `Flight`: the thread that leads it, a gate
-  (a plain lock the leader holds while it leads) and its outcome
-  (`RUNNING` until the leader is done, then `DONE` or the exception that
-  stopped it). Flights are registered in `_flights` by the proxy's `id`,
+- A resolution in progress is a flight, a record (see `new_record`) of the
+  thread that leads it, a gate (a plain lock the leader holds while it
+  leads) and its outcome (`RUNNING` until the leader is done, then `DONE`
+  or the exception that stopped it). Flights are registered in `_flights` by the proxy's `id`,
   only while they run: the leader holds the proxy, so its `id` cannot be
   reused meanwhile, and the leader deregisters before it opens the gate.
 - The first thread to register a flight for a proxy (an atomic
@@ -22,8 +22,9 @@ for users):
   done under `_lock`; a flight whose outcome is set is over and its edges are
   ignored, so the walk reports real cycles only. Futures of `resolve_async`
   take part in the same graph (see `_pool`).
-- A target assigned while a factory runs wins: the leader stores the
-  factory's result only if the slot is still unresolved (`_slots.settle`).
+- An assignment of the target goes through the same registry: it waits for
+  a factory running in another thread, then stores its target, so the
+  assignment wins over the factory's result.
 
 Interrupts. The leader records its outcome and opens the gate in `except`
 and `finally` clauses whose first instructions are plain loads and stores
@@ -48,7 +49,17 @@ from typing import Any
 from proxystore.proxy import _slots
 from proxystore.proxy._slots import UNSET
 
-__all__ = ['RUNNING', 'Flight', 'ProxyResolveError', 'resolve', 'wait_for']
+__all__ = [
+    'GATE',
+    'LEADER',
+    'OUTCOME',
+    'RUNNING',
+    'ProxyResolveError',
+    'Record',
+    'new_record',
+    'resolve',
+    'wait_for',
+]
 
 
 class ProxyResolveError(Exception):
@@ -81,26 +92,31 @@ DONE: Any = True
 """The outcome of a flight whose leader stored the target."""
 
 
-class Flight:
-    """A resolution in progress.
+Record = list[Any]
+"""What a thread may wait for: a flight, or a `resolve_async` job (`_pool`).
 
-    Attributes:
-        leader: The ident of the thread that calls the factory.
-        gate: A lock the leader holds until the flight is over.
-        outcome: `RUNNING`, then `DONE` or the exception that ended it.
-    """
+A list `[leader, gate, outcome]` rather than a class: one is made for every
+first use of a proxy, and a list costs a third of a class instance there.
 
-    __slots__ = ('gate', 'leader', 'outcome')
-
-    def __init__(self, leader: int, gate: Any) -> None:
-        self.leader = leader
-        self.gate = gate
-        self.outcome = RUNNING
+- `record[LEADER]`: the ident of the thread that runs it (a job has `None`
+  until a thread claims it).
+- `record[GATE]`: a lock held until it is over; waiting is passing through
+  it (`with record[GATE]: pass`).
+- `record[OUTCOME]`: `RUNNING` until it is over.
+"""
+LEADER, GATE, OUTCOME = 0, 1, 2
 
 
-_flights: dict[int, Flight] = {}
+def new_record(leader: int | None) -> Record:
+    """A record of something starting now, its gate held."""
+    gate = _allocate_lock()
+    gate.acquire()
+    return [leader, gate, RUNNING]
+
+
+_flights: dict[int, Record] = {}
 """id(proxy) -> its flight, while it runs."""
-_waiting: dict[int, Any] = {}
+_waiting: dict[int, Record] = {}
 """thread ident -> the flight (or resolve_async job) it waits for."""
 _lock = threading.RLock()
 """Guards `_waiting` and the walk of the wait-for graph. Reentrant, so that a
@@ -110,14 +126,20 @@ see `wait_for`)."""
 
 _allocate_lock = threading.Lock
 _get_ident = threading.get_ident
+_get_target = _slots._get_target  # pyright: ignore[reportPrivateUsage]
+_get_factory = _slots.get_factory
+_set_target = _slots.set_target
 
 
-def resolve(proxy: Any) -> Any:
-    """Resolve an unresolved proxy and return its target.
+def resolve(proxy: Any, target: Any = UNSET) -> Any:
+    """Resolve a proxy and return its target.
 
     Calls the factory if no other thread is resolving the proxy, and waits
-    for that thread otherwise. This reads and writes the slots only: it is
-    what `Proxy` itself and `__proxy_wrapped__` call.
+    for that thread otherwise. With `target`, sets the target instead (an
+    assignment such as `proxy.__proxy_wrapped__ = x`): it waits for a
+    factory running in another thread, then stores `target`, so that the
+    assignment wins over the factory's result. This reads and writes the
+    slots only: it is what `Proxy` itself and its properties call.
 
     Raises:
         ProxyResolveError: If the factory fails, if the proxy has no
@@ -125,19 +147,42 @@ def resolve(proxy: Any) -> Any:
     """
     key = id(proxy)
     while True:
+        # new_record(), inlined: this is every first use.
         gate = _allocate_lock()
         gate.acquire()
-        flight = Flight(_get_ident(), gate)
+        flight = [_get_ident(), gate, RUNNING]
         try:
             current = _flights.setdefault(key, flight)
-            if current is flight:
-                target = _slots.peek(proxy)
-                if target is UNSET:  # (a flight just over may have set it)
-                    target = _slots.settle(proxy, _call_factory(proxy))
-                flight.outcome = DONE
+            if current is flight:  # this thread leads
+                if target is UNSET:
+                    # Resolved by a flight just over? (peek(), inlined: this
+                    # is every first use.)
+                    try:
+                        target = _get_target(proxy)
+                    except AttributeError:  # never initialized
+                        target = UNSET
+                    if target is UNSET:
+                        try:
+                            result = _get_factory(proxy)()
+                        except Exception as error:
+                            raise _factory_error(proxy, error) from error
+                        if result is proxy:
+                            raise _factory_error(proxy, None)
+                        target = _slots.peek(proxy)
+                        if target is UNSET:  # (else the factory assigned one)
+                            _set_target(proxy, result)
+                            target = result
+                else:
+                    _set_target(proxy, target)
+                flight[OUTCOME] = DONE
+                return target
+            if target is not UNSET and current[LEADER] == flight[LEADER]:
+                # Assigned by the factory this thread is running: the
+                # factory's caller keeps it (see _lead).
+                _slots.set_target(proxy, target)
                 return target
         except BaseException as error:
-            flight.outcome = error
+            flight[OUTCOME] = error
             raise
         finally:
             # Interrupts: see the module's docstring. No call comes before
@@ -146,55 +191,57 @@ def resolve(proxy: Any) -> Any:
                 del _flights[key]
                 gate.release()
         wait_for(current)
-        target = _slots.peek(proxy)
         if target is not UNSET:
-            return target
-        failure = current.outcome
+            continue  # an assignment: store it once the factory is done
+        resolved = _slots.peek(proxy)
+        if resolved is not UNSET:
+            return resolved
+        failure = current[OUTCOME]
         if isinstance(failure, ProxyResolveError):
             # A fresh exception per thread: one instance raised in several
             # threads at once would share (and garble) its traceback.
             raise ProxyResolveError(failure.args[0], failure.cause) from failure.cause
-        if current.outcome is RUNNING:
+        if failure is RUNNING:
             _forget(key, current)
         # The leader was interrupted (or the proxy was unresolved again):
         # start over, leading or waiting.
 
 
-def _call_factory(proxy: Any) -> Any:
+def _factory_error(proxy: Any, error: Exception | None) -> ProxyResolveError:
+    """The error of a resolution whose factory failed with `error`.
+
+    With `error` `None`, the factory returned the proxy itself.
+    """
     try:
-        factory = _slots.get_factory(proxy)
-    except AttributeError as error:
-        raise ProxyResolveError(
+        factory = _get_factory(proxy)
+    except AttributeError:
+        return ProxyResolveError(
             'Proxy is not initialized: __proxy_factory__ is missing.',
             error,
-        ) from error
+        )
     if not callable(factory):
-        raise ProxyResolveError(
+        return ProxyResolveError(
             f'Cannot resolve the proxy: its factory is not callable '
             f'(it is of type {type(factory).__qualname__}).',
+            error,
         )
-    try:
-        target = factory()
-    except ProxyResolveError as error:
+    name = _describe(factory)
+    if error is None:
+        return ProxyResolveError(
+            f'The proxy factory {name} returned the proxy itself.',
+        )
+    if isinstance(error, ProxyResolveError):
         # The factory used another proxy that failed: name this factory and
         # the root cause once (the chain is in __cause__).
         root: BaseException = error
         while isinstance(root, ProxyResolveError) and root.cause is not None:
             root = root.cause
-        raise ProxyResolveError(
-            f'The proxy factory {_describe(factory)} failed: {_summary(root)}',
-            error,
-        ) from error
-    except Exception as error:
-        raise ProxyResolveError(
-            f'The proxy factory {_describe(factory)} raised {_summary(error)}',
-            error,
-        ) from error
-    if target is proxy:
-        raise ProxyResolveError(
-            f'The proxy factory {_describe(factory)} returned the proxy itself.',
+        return ProxyResolveError(
+            f'The proxy factory {name} failed: {_summary(root)}', error
         )
-    return target
+    return ProxyResolveError(
+        f'The proxy factory {name} raised {_summary(error)}', error
+    )
 
 
 def _summary(error: BaseException) -> str:
@@ -210,11 +257,11 @@ def _describe(factory: object) -> str:
     return name
 
 
-def _forget(key: int, flight: Flight) -> None:
+def _forget(key: int, flight: Record) -> None:
     # A flight over without an outcome: its leader was interrupted before it
     # could record one (possible on CPython 3.10 only).
     with _lock:
-        flight.outcome = ProxyResolveError(
+        flight[OUTCOME] = ProxyResolveError(
             'The resolution of the proxy was interrupted.',
         )
         if _flights.get(key) is flight:
@@ -229,13 +276,11 @@ def _cycle_error() -> ProxyResolveError:
     )
 
 
-def wait_for(node: Any) -> None:
+def wait_for(node: Record) -> None:
     """Wait until a flight (or a `resolve_async` job) is over.
 
     Args:
-        node: The flight or job; it has a `leader` (a thread ident, or
-            `None` for a job nobody runs yet), an `outcome` (`RUNNING` until
-            it is over) and a `gate` (held until it is over).
+        node: The record of the flight or job.
 
     Raises:
         ProxyResolveError: If waiting would never end: the thread that runs
@@ -250,14 +295,14 @@ def wait_for(node: Any) -> None:
             'while this thread was updating the resolution records.',
         )
     with _lock:
-        if node.outcome is not RUNNING:
+        if node[OUTCOME] is not RUNNING:
             return
         if _waits_for(node, me):
             raise _cycle_error()
         outer = _waiting.get(me)  # a wait that a signal handler interrupted
         _waiting[me] = node
     try:
-        with node.gate:
+        with node[GATE]:
             pass
     finally:
         if outer is None:
@@ -266,7 +311,7 @@ def wait_for(node: Any) -> None:
             _waiting[me] = outer
 
 
-def _waits_for(node: Any, me: int) -> bool:
+def _waits_for(node: Record | None, me: int) -> bool:
     """Whether the thread running `node` waits for thread `me` (under _lock).
 
     Every edge followed is one a thread registered under the lock and whose
@@ -275,11 +320,12 @@ def _waits_for(node: Any, me: int) -> bool:
     when the walk began. The walk is bounded by the number of edges.
     """
     for _ in range(len(_waiting) + 1):
-        if node is None or node.outcome is not RUNNING:
+        if node is None or node[OUTCOME] is not RUNNING:
             return False
-        if node.leader == me:
+        leader = node[LEADER]
+        if leader == me:
             return True
-        node = _waiting.get(node.leader)
+        node = None if leader is None else _waiting.get(leader)
     return False
 
 
@@ -291,12 +337,12 @@ def _reset_after_fork() -> None:
     _lock = threading.RLock()
     me = _get_ident()
     for key, flight in list(_flights.items()):
-        if flight.leader != me:
-            flight.outcome = ProxyResolveError(
+        if flight[LEADER] != me:
+            flight[OUTCOME] = ProxyResolveError(
                 'The thread resolving the proxy did not survive a fork.',
             )
             del _flights[key]
-            flight.gate.release()
+            flight[GATE].release()
     for ident in list(_waiting):
         if ident != me:
             del _waiting[ident]

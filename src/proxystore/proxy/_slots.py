@@ -26,7 +26,6 @@ property can intercept.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 from typing import Any
@@ -94,33 +93,6 @@ def peek(proxy: Any) -> Any:
 def unresolve(proxy: Any) -> None:
     """Drop the target: the next use calls the factory again."""
     set_target(proxy, UNSET)
-
-
-_target_lock = threading.RLock()
-"""Serialises assignments of the target with a resolution storing its own.
-Reentrant: nothing waits while holding it, so a finalizer run inside may
-take it again."""
-
-
-def assign(proxy: Any, target: Any) -> None:
-    """Set the target (`__proxy_target__ = target` and the like)."""
-    with _target_lock:
-        set_target(proxy, target)
-
-
-def settle(proxy: Any, target: Any) -> Any:
-    """Store a factory's result, unless a target was assigned meanwhile.
-
-    Returns:
-        The target the proxy holds: `target`, or the one assigned while the
-        factory ran (the assignment wins).
-    """
-    with _target_lock:
-        current = peek(proxy)
-        if current is UNSET:
-            set_target(proxy, target)
-            return target
-        return current
 
 
 def cached_class(proxy: Any) -> type | None:
@@ -217,13 +189,19 @@ def _wrapped(proxy: Any) -> Any:
     return target
 
 
+def _assign(proxy: Any, target: Any) -> None:
+    from proxystore.proxy._resolution import resolve
+
+    resolve(proxy, target)
+
+
 def _read_only(proxy: Any, *value: Any) -> None:
     raise AttributeError("'__proxy_resolved__' is read-only")
 
 
 TARGET = property(
     _read_target,
-    assign,
+    _assign,
     _delete_target,
     doc='The target; reading it on an unresolved proxy raises AttributeError.',
 )
@@ -235,7 +213,7 @@ RESOLVED = property(
 )
 WRAPPED = property(
     _wrapped,
-    assign,
+    _assign,
     _delete_target,
     doc='The target, resolving the proxy if needed; set to replace it, '
     'delete to make the proxy unresolved.',
