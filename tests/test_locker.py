@@ -35,6 +35,19 @@ def test_other_attributes_behave_normally() -> None:
         locker.missing
 
 
+def test_a_locker_takes_other_attributes_but_keeps_its_proxy_hidden() -> None:
+    proxy = Proxy(SimpleFactory(1))
+    locker = ProxyLocker(proxy)
+    locker.tag = 1  # type: ignore[attr-defined]
+    assert locker.tag == 1  # type: ignore[attr-defined]
+    del locker.tag  # type: ignore[attr-defined]
+    assert not hasattr(locker, 'tag')
+    with pytest.raises(AttributeError, match='Cannot access the proxy'):
+        locker._proxy
+    assert locker.unlock() is proxy
+    assert not is_resolved(proxy)
+
+
 @pytest.mark.parametrize('protocol', range(pickle.HIGHEST_PROTOCOL + 1))
 def test_locker_pickles(protocol: int) -> None:
     proxy = Proxy(SimpleFactory('value'))

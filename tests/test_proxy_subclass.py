@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import gc
 import pickle
 from typing import Any
 
@@ -182,3 +184,284 @@ def test_subclass_pickles_with_its_own_state(protocol: int) -> None:
 
 def test_repr_names_the_subclass() -> None:
     assert repr(Plain(SimpleFactory(1))).startswith('<Plain at 0x')
+
+
+# Subclasses in the shape of proxystore's references (proxystore.store.ref):
+# own slots set before __init__, a __proxy_wrapped__ that refuses use once
+# the reference is invalid, their own pickling and copying.
+
+
+class InvalidReference(Exception):
+    pass
+
+
+class Reference(Proxy[Any]):
+    __slots__ = ('__proxy_valid__',)
+
+    def __init__(self, factory: Any, **kwargs: Any) -> None:
+        object.__setattr__(self, '__proxy_valid__', True)
+        super().__init__(factory, **kwargs)
+
+    @property
+    def __proxy_wrapped__(self) -> Any:
+        if not object.__getattribute__(self, '__proxy_valid__'):
+            raise InvalidReference('invalid')
+        return super().__proxy_wrapped__
+
+    @__proxy_wrapped__.setter
+    def __proxy_wrapped__(self, target: Any) -> None:
+        object.__setattr__(self, '__proxy_target__', target)
+
+    @__proxy_wrapped__.deleter
+    def __proxy_wrapped__(self) -> None:
+        object.__delattr__(self, '__proxy_target__')
+
+    def invalidate(self) -> None:
+        object.__setattr__(self, '__proxy_valid__', False)
+
+    def __copy__(self) -> Any:
+        raise NotImplementedError('no copies')
+
+    def __deepcopy__(self, memo: Any) -> Any:
+        raise NotImplementedError('no deep copies')
+
+    def __reduce__(self) -> Any:
+        object.__setattr__(self, '__proxy_valid__', False)
+        return _rebuild_reference, (
+            object.__getattribute__(self, '__proxy_factory__'),
+            object.__getattribute__(self, '__proxy_default_class__'),
+            object.__getattribute__(self, '__proxy_default_hash__'),
+        )
+
+
+class Owned(Reference):
+    __slots__ = ('__proxy_owner__',)
+
+    def __init__(self, factory: Any, **kwargs: Any) -> None:
+        object.__setattr__(self, '__proxy_owner__', 'me')
+        super().__init__(factory, **kwargs)
+
+
+def _rebuild_reference(factory: Any, default_class: Any, default_hash: Any) -> Any:
+    proxy = Reference(factory)
+    object.__setattr__(proxy, '__proxy_default_class__', default_class)
+    object.__setattr__(proxy, '__proxy_default_hash__', default_hash)
+    return proxy
+
+
+USES = {
+    'getattr': lambda p: p.append,
+    'setattr': lambda p: setattr(p, 'x', 1),
+    'add': lambda p: p + [1],
+    'radd': lambda p: [1] + p,
+    'iadd': lambda p: p.__iadd__([1]),
+    'len': len,
+    'str': str,
+    'bool': bool,
+    'iter': iter,
+    'contains': lambda p: 1 in p,
+    'getitem': lambda p: p[0],
+    'eq': lambda p: p == [1],
+    'class': lambda p: p.__class__,
+    'extract': extract,
+}
+
+
+class Items(list[int]):
+    """A list that takes attributes."""
+
+
+@pytest.mark.parametrize('use', USES.values(), ids=USES)
+@pytest.mark.parametrize('cls', [Reference, Owned])
+def test_an_invalid_reference_refuses_every_operation(cls: Any, use: Any) -> None:
+    proxy = cls(SimpleFactory(Items([1, 2])))
+    use(proxy)  # valid: works
+    proxy.invalidate()
+    with pytest.raises(InvalidReference):
+        use(proxy)
+
+
+def test_an_invalid_reference_refuses_calls_and_hashing() -> None:
+    proxy = Reference(SimpleFactory(len))
+    assert proxy([1]) == 1
+    assert hash(proxy) == hash(len)
+    proxy.invalidate()
+    with pytest.raises(InvalidReference):
+        proxy([1])
+    with pytest.raises(InvalidReference):
+        hash(proxy)
+
+
+def test_an_unresolved_reference_answers_from_its_cached_defaults() -> None:
+    proxy = Reference(SimpleFactory('x'), cache_defaults=True, target='x')
+    copy = pickle.loads(pickle.dumps(proxy))
+    assert type(copy) is Reference
+    assert not is_resolved(copy)
+    copy.invalidate()
+    assert hash(copy) == hash('x')
+    assert isinstance(copy, str)
+    assert not is_resolved(copy)
+
+
+def test_a_reference_uses_its_own_reduce_copy_and_slots() -> None:
+    proxy = Owned(SimpleFactory([1]))
+    assert proxy.__proxy_owner__ == 'me'
+    assert object.__getattribute__(proxy, '__proxy_valid__') is True
+    with pytest.raises(NotImplementedError, match='no copies'):
+        copy.copy(proxy)
+    with pytest.raises(NotImplementedError, match='no deep copies'):
+        copy.deepcopy(proxy)
+    pickle.dumps(proxy)
+    assert object.__getattribute__(proxy, '__proxy_valid__') is False
+    assert not is_resolved(proxy)
+
+
+def test_the_wrapped_setter_and_deleter_of_a_subclass_are_used() -> None:
+    proxy = Reference(SimpleFactory([1]))
+    proxy.__proxy_wrapped__ = [2]
+    assert proxy == [2]
+    del proxy.__proxy_wrapped__
+    assert not is_resolved(proxy)
+    assert proxy == [1]
+
+
+def test_type_and_isinstance_checks_of_subclasses_never_resolve() -> None:
+    proxy = Owned(SimpleFactory([1]))
+    assert type(proxy) in (Owned, Reference)
+    assert isinstance(proxy, Owned)
+    assert isinstance(proxy, Reference)
+    assert isinstance(proxy, Proxy)
+    assert not is_resolved(proxy)
+
+
+def test_finalizer_of_a_subclass_runs() -> None:
+    finalized: list[str] = []
+
+    class Finalized(Proxy[Any]):
+        __slots__ = ()
+
+        def __del__(self) -> None:
+            finalized.append('done')
+
+    proxy = Finalized(SimpleFactory(1))
+    assert proxy == 1
+    del proxy
+    gc.collect()
+    assert finalized == ['done']
+
+
+# Class attributes added or removed after instances exist.
+
+
+def test_class_attributes_added_later_are_the_proxys() -> None:
+    def function() -> None:
+        pass
+
+    class Derived(Proxy[Any]):
+        pass
+
+    proxy = Derived(lambda: function)
+    Derived.ATTRIBUTE = 1  # type: ignore[attr-defined]
+    assert proxy.ATTRIBUTE == 1
+    assert not hasattr(function, 'ATTRIBUTE')
+    assert not is_resolved(proxy)
+    del Derived.ATTRIBUTE  # type: ignore[attr-defined]
+    assert not hasattr(proxy, 'ATTRIBUTE')
+    function.ATTRIBUTE = 2  # type: ignore[attr-defined]
+    assert proxy.ATTRIBUTE == 2  # the target's shows through again
+
+
+def test_attributes_added_to_a_base_reach_its_subclasses() -> None:
+    class Base(Proxy[Any]):
+        __slots__ = ()
+
+    class Leaf(Base):
+        __slots__ = ()
+
+    proxy = Leaf(SimpleFactory(Target()))
+    Base.describe = lambda self: 'base'  # type: ignore[attr-defined]
+    assert proxy.describe() == 'base'
+    assert not is_resolved(proxy)
+    del Base.describe  # type: ignore[attr-defined]
+    assert proxy.describe() == 'target'
+
+
+def test_a_method_added_later_may_read_the_proxys_own_names() -> None:
+    class Late(Proxy[Any]):
+        __slots__ = ()
+
+    proxy = Late(SimpleFactory('x'))
+    Late.factory_name = property(  # type: ignore[attr-defined]
+        lambda self: type(self.__proxy_factory__).__name__,
+    )
+    assert proxy.factory_name == 'SimpleFactory'
+    assert not is_resolved(proxy)
+
+
+# __getattr__ in a subclass.
+
+
+def test_subclass_getattr_sees_every_attribute_not_its_own() -> None:
+    accessed: list[str] = []
+
+    class Logged(Proxy[Any]):
+        __slots__ = ('tag',)
+
+        def __getattr__(self, name: str) -> Any:
+            accessed.append(name)
+            return super().__getattr__(name)  # type: ignore[misc]
+
+    target = Target()
+    proxy = Logged(SimpleFactory(target))
+    proxy.tag = 't'
+    assert proxy.name == 'target'
+    assert proxy.describe() == 'target'
+    assert proxy.tag == 't'
+    assert proxy.__class__ is Target
+    assert accessed == ['name', 'describe']
+    assert not hasattr(proxy, 'missing')
+    assert accessed[-1] == 'missing'
+    assert isinstance(proxy, Target)
+
+
+def test_subclass_getattr_can_answer_for_itself() -> None:
+    class Defaulting(Proxy[Any]):
+        __slots__ = ()
+
+        def __getattr__(self, name: str) -> Any:
+            try:
+                return super().__getattr__(name)  # type: ignore[misc]
+            except AttributeError:
+                return f'default {name}'
+
+    proxy = Defaulting(SimpleFactory(Target()))
+    assert proxy.name == 'target'
+    assert proxy.anything == 'default anything'
+
+
+def test_getattr_added_to_a_subclass_later_is_called() -> None:
+    class Later(Proxy[Any]):
+        __slots__ = ()
+
+    proxy = Later(SimpleFactory(Target()))
+    assert proxy.name == 'target'
+    Later.__getattr__ = lambda self, name: f'later {name}'  # type: ignore[method-assign]
+    assert proxy.name == 'later name'
+    del Later.__getattr__
+    assert proxy.name == 'target'
+
+
+def test_plain_proxy_has_no_getattr_of_its_own() -> None:
+    # A proxy forwards in __getattribute__: a __getattr__ on Proxy would be
+    # called again after every miss on the target.
+    assert '__getattr__' not in vars(Proxy)
+    calls: list[str] = []
+
+    class Counting:
+        def __getattr__(self, name: str) -> Any:
+            calls.append(name)
+            raise AttributeError(name)
+
+    proxy = Proxy(Counting)
+    assert not hasattr(proxy, 'missing')
+    assert calls == ['missing']
