@@ -98,7 +98,7 @@ def test_any_factory_may_be_assigned(write: Any) -> None:
     write(proxy, '__proxy_factory__', None)
     assert proxy.__proxy_factory__ is None
     assert get_factory(proxy) is None
-    with pytest.raises(ProxyResolveError, match='not callable .*NoneType'):
+    with pytest.raises(ProxyResolveError, match=r'not callable .*NoneType'):
         extract(proxy)
     write(proxy, '__proxy_factory__', lambda: 'new')
     assert extract(proxy) == 'new'

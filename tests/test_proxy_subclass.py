@@ -252,8 +252,8 @@ def _rebuild_reference(factory: Any, default_class: Any, default_hash: Any) -> A
 USES = {
     'getattr': lambda p: p.append,
     'setattr': lambda p: setattr(p, 'x', 1),
-    'add': lambda p: p + [1],
-    'radd': lambda p: [1] + p,
+    'add': lambda p: p + [1],  # noqa: RUF005 - the proxy's __add__
+    'radd': lambda p: [1] + p,  # noqa: RUF005 - the proxy's __radd__
     'iadd': lambda p: p.__iadd__([1]),
     'len': len,
     'str': str,

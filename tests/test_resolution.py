@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import os
+import random
+import signal
+import sys
 import threading
 import time
 import warnings
@@ -14,10 +18,16 @@ import pytest
 
 from proxystore.proxy import Proxy
 from proxystore.proxy import ProxyResolveError
+from proxystore.proxy import _resolution
 from proxystore.proxy import extract
 from proxystore.proxy import is_resolved
 from proxystore.proxy import resolve_async
 from proxystore.proxy._pool import _max_workers
+from proxystore.proxy._resolution import GATE
+from proxystore.proxy._resolution import LEADER
+from proxystore.proxy._resolution import OUTCOME
+from proxystore.proxy._resolution import RUNNING
+from proxystore.proxy._resolution import _flights
 from proxystore.proxy._resolution import _waiting
 
 THREADS = 8
@@ -434,3 +444,378 @@ def test_fork_while_another_thread_resolves() -> None:
     _, status = os.waitpid(pid, 0)
     assert os.WIFEXITED(status)
     assert os.WEXITSTATUS(status) == 0
+
+
+@pytest.mark.skipif(not hasattr(os, 'fork'), reason='needs os.fork')
+def test_a_factory_that_forks_leads_in_the_child_too() -> None:
+    # The child's only thread is the one running the factory: using the proxy
+    # there is a cycle, not a second call of the factory.
+    calls: list[int] = []
+    proxy: Any = None
+
+    def factory() -> str:
+        calls.append(os.getpid())
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', DeprecationWarning)  # fork, threads
+            pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child reports by its exit code
+            try:
+                extract(proxy)
+            except ProxyResolveError as error:
+                os._exit(0 if 'cycle' in str(error) and len(calls) == 1 else 1)
+            os._exit(2)
+        _, status = os.waitpid(pid, 0)
+        return f'child exit {os.WEXITSTATUS(status)}'
+
+    proxy = Proxy(factory)
+    assert extract(proxy) == 'child exit 0'
+    assert calls == [os.getpid()]
+
+
+# What a reader can check: the records.
+
+
+def test_a_resolution_in_progress_is_recorded_and_then_forgotten() -> None:
+    factory = Gated()
+    proxy = Proxy(factory)
+    leader = threading.Thread(target=extract, args=(proxy,))
+    leader.start()
+    assert factory.started.wait(timeout=5)
+    record = _flights[id(proxy)]
+    assert record[LEADER] == leader.ident
+    assert record[GATE].locked()
+    assert record[OUTCOME] is RUNNING
+    waiter = threading.Thread(target=extract, args=(proxy,))
+    waiter.start()
+    deadline = time.monotonic() + 5
+    while _waiting.get(waiter.ident or 0) is not record:
+        assert time.monotonic() < deadline, 'the waiter never recorded its wait'
+        time.sleep(0.001)
+    factory.release.set()
+    leader.join(timeout=5)
+    waiter.join(timeout=5)
+    assert id(proxy) not in _flights
+    assert waiter.ident not in _waiting
+    assert record[OUTCOME] is not RUNNING
+    assert not record[GATE].locked()
+
+
+# Cycles: real ones fail at once, and nothing else is one.
+
+
+def test_a_chain_across_threads_is_not_a_cycle() -> None:
+    # B's factory uses C, C's uses D, D's uses A: threads start on B, C, D
+    # and A at once. Each waits for the next, none for itself.
+    for _ in range(50):
+        chain_trial()
+
+
+def chain_trial() -> None:
+    calls: list[str] = []
+    start = threading.Barrier(4)
+
+    def make(name: str, after: Any) -> Any:
+        def factory() -> int:
+            calls.append(name)
+            time.sleep(0.0005)
+            return 1 if after is None else extract(after[0]) + 1
+
+        return factory
+
+    a = Proxy(make('a', None))
+    d = Proxy(make('d', [a]))
+    c = Proxy(make('c', [d]))
+    b = Proxy(make('b', [c]))
+    results: dict[str, Any] = {}
+
+    def use(name: str, proxy: Any) -> None:
+        start.wait(timeout=5)
+        try:
+            results[name] = extract(proxy)
+        except ProxyResolveError as error:  # reported below
+            results[name] = error
+
+    threads = [
+        threading.Thread(target=use, args=item)
+        for item in (('b', b), ('c', c), ('d', d), ('a', a))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert results == {'a': 1, 'b': 4, 'c': 3, 'd': 2}
+    assert sorted(calls) == ['a', 'b', 'c', 'd']
+
+
+def test_a_cycle_through_a_resolve_async_future_fails_at_once() -> None:
+    a: Any = Proxy(lambda: resolve_async(b).result() + 1)
+    b: Any = Proxy(lambda: extract(a) + 1)
+    outcome: list[BaseException] = []
+
+    def use() -> None:
+        try:
+            extract(a)
+        except ProxyResolveError as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=use, daemon=True)
+    thread.start()
+    thread.join(timeout=10)
+    assert not thread.is_alive(), 'deadlock'
+    assert len(outcome) == 1
+    assert 'cycle' in repr(_root(outcome[0]).args) or 'cycle' in str(outcome[0])
+    assert not is_resolved(a)
+    assert not is_resolved(b)
+
+
+def _root(error: BaseException) -> BaseException:
+    while isinstance(error, ProxyResolveError) and error.cause is not None:
+        error = error.cause
+    return error
+
+
+def test_waiting_from_inside_the_records_critical_section_fails() -> None:
+    # What a finalizer or signal handler run there would do: it must get an
+    # error, not wait with the lock held (which would deadlock).
+    factory = Gated()
+    proxy = Proxy(factory)
+    leader = threading.Thread(target=extract, args=(proxy,))
+    leader.start()
+    assert factory.started.wait(timeout=5)
+    try:
+        with _resolution._lock:
+            with pytest.raises(ProxyResolveError, match='finalizer or signal'):
+                extract(proxy)
+            # A proxy nobody resolves needs no wait: it resolves.
+            assert extract(Proxy(lambda: 'free')) == 'free'
+    finally:
+        factory.release.set()
+        leader.join(timeout=5)
+    assert extract(proxy) == 'value'
+
+
+# Assignments and errors.
+
+
+def test_a_target_assigned_while_the_factory_runs_wins() -> None:
+    factory = Gated('from the factory')
+    proxy: Any = Proxy(factory)
+    led: list[Any] = []
+    leader = threading.Thread(target=lambda: led.append(extract(proxy)))
+    leader.start()
+    assert factory.started.wait(timeout=5)
+    assigner = threading.Thread(
+        target=lambda: setattr(proxy, '__proxy_wrapped__', 'assigned'),
+    )
+    assigner.start()
+    time.sleep(0.02)
+    assert assigner.is_alive()  # waits for the factory
+    factory.release.set()
+    leader.join(timeout=5)
+    assigner.join(timeout=5)
+    assert led == ['from the factory']
+    assert extract(proxy) == 'assigned'
+
+
+def test_a_target_the_factory_assigns_itself_wins() -> None:
+    proxy: Any = None
+
+    def factory() -> str:
+        proxy.__proxy_wrapped__ = 'assigned inside'
+        return 'returned'
+
+    proxy = Proxy(factory)
+    assert extract(proxy) == 'assigned inside'
+    assert proxy == 'assigned inside'
+
+
+def test_nested_failures_name_the_root_cause_once() -> None:
+    def fail() -> int:
+        raise ValueError('the root cause')
+
+    proxies: list[Any] = [Proxy(fail)]
+    for _ in range(100):
+        proxies.append(Proxy(lambda inner=proxies[-1]: extract(inner) + 1))
+    with pytest.raises(ProxyResolveError) as info:
+        extract(proxies[-1])
+    message = str(info.value)
+    assert message.count('the root cause') == 1
+    assert message.endswith('failed: ValueError: the root cause')
+    assert len(message) < 200
+    depth, error = 0, info.value
+    while isinstance(error, ProxyResolveError) and error.cause is not None:
+        depth, error = depth + 1, error.cause
+    assert depth == 101
+    assert isinstance(error, ValueError)
+
+
+# Stress: a random graph of proxies whose factories use earlier ones, some
+# through resolve_async, resolved by 16 threads at once.
+
+
+@pytest.mark.parametrize('switch_interval', [None, 1e-6])
+def test_stress_a_graph_of_proxies_resolves_each_once(
+    switch_interval: float | None,
+) -> None:
+    rng = random.Random(1234)
+    count = 150
+    calls = [0] * count
+    lock = threading.Lock()
+    proxies: list[Any] = []
+
+    def make(index: int, deps: list[int], background: bool) -> Any:
+        def factory() -> int:
+            with lock:
+                calls[index] += 1
+            total = 1
+            for dep in deps:
+                if background:
+                    total += resolve_async(proxies[dep]).result()
+                else:
+                    total += extract(proxies[dep])
+            return total
+
+        return factory
+
+    for index in range(count):
+        deps = rng.sample(range(index), min(index, rng.randint(0, 3)))
+        proxies.append(Proxy(make(index, deps, rng.random() < 0.2)))
+    orders = [rng.sample(range(count), count) for _ in range(16)]
+    errors: list[BaseException] = []
+    results: list[dict[int, int]] = [{} for _ in orders]
+
+    def run(order: list[int], out: dict[int, int]) -> None:
+        try:
+            for index in order:
+                out[index] = extract(proxies[index])
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    previous = sys.getswitchinterval()
+    if switch_interval is not None:
+        sys.setswitchinterval(switch_interval)
+    try:
+        threads = [
+            threading.Thread(target=run, args=pair, daemon=True)
+            for pair in zip(orders, results, strict=True)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        sys.setswitchinterval(previous)
+    assert not any(thread.is_alive() for thread in threads), 'hang'
+    assert errors == []
+    assert calls == [1] * count
+    assert all(result == results[0] for result in results)
+    assert not _waiting
+
+
+# Interrupts: a KeyboardInterrupt wherever it lands affects that call only.
+
+
+def test_an_interrupted_leader_in_the_main_thread_hands_over() -> None:
+    started = threading.Event()
+    calls: list[str] = []
+
+    def factory() -> str:
+        calls.append(threading.current_thread().name)
+        if len(calls) == 1:
+            started.set()
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:  # interruptible, unlike a wait
+                time.sleep(0.001)
+        return 'value'
+
+    proxy = Proxy(factory)
+    results: list[Any] = []
+    waiter = threading.Thread(target=lambda: results.append(extract(proxy)))
+
+    def interrupt() -> None:
+        assert started.wait(timeout=5)
+        waiter.start()
+        time.sleep(0.02)
+        _thread.interrupt_main()
+
+    helper = threading.Thread(target=interrupt)
+    helper.start()
+    with pytest.raises(KeyboardInterrupt):
+        resolve_until_interrupted(proxy, helper)
+    helper.join(timeout=5)
+    waiter.join(timeout=5)
+    assert results == ['value']
+    assert calls == ['MainThread', waiter.name]
+    assert id(proxy) not in _flights
+    assert not _waiting
+
+
+def test_interrupts_at_random_moments_leave_nothing_behind() -> None:
+    rng = random.Random(42)
+    for _ in range(200):
+        interrupt_trial(rng)
+
+
+def resolve_until_interrupted(proxy: Any, helper: threading.Thread) -> None:
+    extract(proxy)
+    helper.join()  # the interrupt lands by now, at the latest
+
+
+def interrupt_trial(rng: random.Random) -> None:
+    calls: list[int] = []
+
+    def factory() -> int:
+        calls.append(1)
+        return sum(range(rng.randint(0, 200)))
+
+    proxy = Proxy(factory)
+    waiters = [threading.Thread(target=extract, args=(proxy,)) for _ in range(2)]
+    delay = rng.random() * 0.0003
+    helper = threading.Thread(
+        target=lambda: (time.sleep(delay), _thread.interrupt_main()),
+    )
+    for waiter in waiters:
+        waiter.start()
+    with contextlib.suppress(KeyboardInterrupt):
+        helper.start()
+        resolve_until_interrupted(proxy, helper)
+    while helper.ident is None:  # interrupted inside start()
+        time.sleep(0.001)
+    helper.join(timeout=5)
+    for waiter in waiters:
+        waiter.join(timeout=5)
+        assert not waiter.is_alive(), 'a waiter was left blocked'
+    assert id(proxy) not in _flights
+    assert not _waiting
+    assert extract(proxy) == extract(proxy)
+    assert 1 <= len(calls) <= 3
+
+
+@pytest.mark.skipif(not hasattr(signal, 'pthread_kill'), reason='needs pthread_kill')
+def test_ctrl_c_reaches_a_main_thread_waiting_for_a_proxy() -> None:
+    factory = Gated()
+    proxy = Proxy(factory)
+    leader = threading.Thread(target=extract, args=(proxy,))
+    leader.start()
+    assert factory.started.wait(timeout=5)
+    main = threading.main_thread().ident
+    assert main is not None
+
+    def press_ctrl_c() -> None:
+        deadline = time.monotonic() + 5
+        while _waiting.get(main) is None and time.monotonic() < deadline:
+            time.sleep(0.001)
+        signal.pthread_kill(main, signal.SIGINT)
+
+    helper = threading.Thread(target=press_ctrl_c)
+    helper.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            resolve_until_interrupted(proxy, helper)
+    finally:
+        helper.join(timeout=5)
+        factory.release.set()
+        leader.join(timeout=5)
+    assert main not in _waiting
+    assert is_resolved(proxy)
+    assert extract(proxy) == 'value'
