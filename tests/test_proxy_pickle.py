@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import pickle
+import re
 import threading
 from typing import Any
 
@@ -187,3 +188,83 @@ def test_factory_with_unpicklable_state_names_what_cannot_be_pickled() -> None:
         pickle.dumps(proxy)
     assert not is_resolved(proxy)
     assert proxy == 'value'
+
+
+# A pickle is data: what it restores is checked as the constructor checks it.
+
+
+class Sub(Proxy[Any]):
+    __slots__ = ('tag',)
+
+
+def restore_args(**changes: Any) -> tuple[Any, ...]:
+    args = {
+        'cls': Sub,
+        'factory': SimpleFactory(1),
+        'default_class': None,
+        'default_hash': None,
+        'state': {'tag': 't'},
+    }
+    args.update(changes)
+    return tuple(args.values())
+
+
+def test_restore_rebuilds_an_unresolved_subclass_instance() -> None:
+    from proxystore.proxy import _restore
+
+    proxy = _restore(*restore_args(default_class=int, default_hash=1))
+    assert type(proxy) is Sub
+    assert proxy.tag == 't'
+    assert not is_resolved(proxy)
+    assert proxy.__proxy_default_class__ is int
+
+
+@pytest.mark.parametrize(
+    ('changes', 'message'),
+    [
+        ({'cls': int}, 'not a Proxy'),
+        ({'cls': 'Proxy'}, 'not a Proxy'),
+        ({'factory': 42}, 'Factory must be callable'),
+        ({'default_class': 'int'}, '__proxy_default_class__ must be a class'),
+        ({'default_hash': 'h'}, '__proxy_default_hash__ must be an int'),
+        ({'state': ['tag']}, 'state of type list'),
+        ({'state': {'__proxy_target__': 1}}, "state for '__proxy_target__'"),
+    ],
+)
+def test_restore_refuses_what_the_constructor_would(
+    changes: dict[str, Any],
+    message: str,
+) -> None:
+    from proxystore.proxy import _restore
+
+    with pytest.raises(TypeError, match=re.escape(message)):
+        _restore(*restore_args(**changes))
+
+
+def test_a_hand_made_pickle_cannot_restore_a_resolved_proxy() -> None:
+    from proxystore.proxy import _restore
+
+    class Forged:
+        def __reduce__(self) -> Any:
+            return _restore, restore_args(state={'__proxy_target__': 'forged'})
+
+    with pytest.raises(TypeError, match='__proxy_target__'):
+        pickle.loads(pickle.dumps(Forged()))
+
+
+@pytest.mark.parametrize(
+    ('args', 'message'),
+    [
+        ((42,), 'Factory must be callable'),
+        ((SimpleFactory(1), 'int'), '__proxy_default_class__ must be a class'),
+        ((SimpleFactory(1), int, 'h'), '__proxy_default_hash__ must be an int'),
+    ],
+)
+def test_trampoline_refuses_what_the_constructor_would(
+    args: tuple[Any, ...],
+    message: str,
+) -> None:
+    from proxystore.proxy import _proxy_trampoline
+
+    with pytest.raises(TypeError, match=re.escape(message)):
+        _proxy_trampoline(*args)
