@@ -7,11 +7,13 @@ import contextlib
 import os
 import random
 import signal
+import subprocess
 import sys
 import threading
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -751,44 +753,23 @@ def test_an_interrupted_leader_in_the_main_thread_hands_over() -> None:
 
 
 def test_interrupts_at_random_moments_leave_nothing_behind() -> None:
-    rng = random.Random(42)
-    for _ in range(200):
-        interrupt_trial(rng)
+    # In a process of its own: an interrupt that lands in a test tool's own
+    # code (a coverage tracer, say) would disturb that tool, not the proxy.
+    script = Path(__file__).with_name('interrupt_trials.py')
+    done = subprocess.run(
+        [sys.executable, str(script), '200'],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip() == '200 trials of each kind: nothing left behind'
 
 
 def resolve_until_interrupted(proxy: Any, helper: threading.Thread) -> None:
     extract(proxy)
     helper.join()  # the interrupt lands by now, at the latest
-
-
-def interrupt_trial(rng: random.Random) -> None:
-    calls: list[int] = []
-
-    def factory() -> int:
-        calls.append(1)
-        return sum(range(rng.randint(0, 200)))
-
-    proxy = Proxy(factory)
-    waiters = [threading.Thread(target=extract, args=(proxy,)) for _ in range(2)]
-    delay = rng.random() * 0.0003
-    helper = threading.Thread(
-        target=lambda: (time.sleep(delay), _thread.interrupt_main()),
-    )
-    for waiter in waiters:
-        waiter.start()
-    with contextlib.suppress(KeyboardInterrupt):
-        helper.start()
-        resolve_until_interrupted(proxy, helper)
-    while helper.ident is None:  # interrupted inside start()
-        time.sleep(0.001)
-    helper.join(timeout=5)
-    for waiter in waiters:
-        waiter.join(timeout=5)
-        assert not waiter.is_alive(), 'a waiter was left blocked'
-    assert id(proxy) not in _flights
-    assert not _waiting
-    assert extract(proxy) == extract(proxy)
-    assert 1 <= len(calls) <= 3
 
 
 @pytest.mark.skipif(not hasattr(signal, 'pthread_kill'), reason='needs pthread_kill')

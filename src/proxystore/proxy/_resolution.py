@@ -6,9 +6,10 @@ for users):
 - A resolution in progress is a flight, a record (see `new_record`) of the
   thread that leads it, a gate (a plain lock the leader holds while it
   leads) and its outcome (`RUNNING` until the leader is done, then `DONE`
-  or the exception that stopped it). Flights are registered in `_flights` by the proxy's `id`,
-  only while they run: the leader holds the proxy, so its `id` cannot be
-  reused meanwhile, and the leader deregisters before it opens the gate.
+  or the exception that stopped it). Flights are registered in `_flights`
+  by the proxy's `id`, only while they run: the leader holds the proxy, so
+  its `id` cannot be reused meanwhile, and the leader deregisters before it
+  opens the gate.
 - The first thread to register a flight for a proxy (an atomic
   `dict.setdefault`) leads: it calls the factory, with no lock held. A
   thread that finds a flight registered waits: it records in `_waiting`
@@ -26,15 +27,18 @@ for users):
   a factory running in another thread, then stores its target, so the
   assignment wins over the factory's result.
 
-Interrupts. The leader records its outcome and opens the gate in `except`
-and `finally` clauses whose first instructions are plain loads and stores
-and the release call: CPython 3.11+ delivers asynchronous exceptions
-(`KeyboardInterrupt`) only at calls, backward jumps and function entries, so
-whatever instruction an interrupt hits, the waiters are woken and nothing
-stays registered. A waiter interrupted while it blocks gives up that wait
-only. A waiter that wakes to find no outcome (which CPython 3.10, where an
-interrupt may land between any two instructions, can produce) removes the
-flight and starts over.
+Interrupts. CPython (3.10 to 3.14, free-threaded builds included) delivers
+asynchronous exceptions such as `KeyboardInterrupt`, and runs signal
+handlers, only at calls, backward jumps and function entries. The leader
+registers its flight inside `try`, and records its outcome and opens the
+gate in `except` and `finally` clauses whose instructions up to the release
+are plain loads, stores and dict operations: whatever instruction an
+interrupt hits, the waiters are woken and nothing stays registered. A waiter
+registers and deregisters its wait inside one `try`, so an interrupted wait
+leaves no edge behind and affects that call only. A waiter that wakes to
+find no outcome (a leader interrupted by an exception that did not pass
+through its `except`, which should not happen) removes the flight and starts
+over.
 """
 
 # Targets and factories are of any type.
@@ -154,32 +158,13 @@ def resolve(proxy: Any, target: Any = UNSET) -> Any:
         try:
             current = _flights.setdefault(key, flight)
             if current is flight:  # this thread leads
-                if target is UNSET:
-                    # Resolved by a flight just over? (peek(), inlined: this
-                    # is every first use.)
-                    try:
-                        target = _get_target(proxy)
-                    except AttributeError:  # never initialized
-                        target = UNSET
-                    if target is UNSET:
-                        try:
-                            result = _get_factory(proxy)()
-                        except Exception as error:
-                            raise _factory_error(proxy, error) from error
-                        if result is proxy:
-                            raise _factory_error(proxy, None)
-                        target = _slots.peek(proxy)
-                        if target is UNSET:  # (else the factory assigned one)
-                            _set_target(proxy, result)
-                            target = result
-                else:
-                    _set_target(proxy, target)
+                target = _lead(proxy, target)
                 flight[OUTCOME] = DONE
                 return target
             if target is not UNSET and current[LEADER] == flight[LEADER]:
-                # Assigned by the factory this thread is running: the
-                # factory's caller keeps it (see _lead).
-                _slots.set_target(proxy, target)
+                # Assigned by the factory this thread is running: its
+                # leader (above, in an outer call) finds it and keeps it.
+                _set_target(proxy, target)
                 return target
         except BaseException as error:
             flight[OUTCOME] = error
@@ -205,6 +190,39 @@ def resolve(proxy: Any, target: Any = UNSET) -> Any:
             _forget(key, current)
         # The leader was interrupted (or the proxy was unresolved again):
         # start over, leading or waiting.
+
+
+def _lead(proxy: Any, target: Any) -> Any:
+    """What the leader of a flight does: store `target`, or call the factory.
+
+    Returns:
+        The target the proxy now holds.
+    """
+    if target is not UNSET:
+        _set_target(proxy, target)
+        return target
+    # Resolved by a flight just over? (peek(), inlined twice: this is every
+    # first use.)
+    try:
+        target = _get_target(proxy)
+    except AttributeError:  # never initialized
+        target = UNSET
+    if target is not UNSET:
+        return target
+    try:
+        result = _get_factory(proxy)()
+    except Exception as error:
+        raise _factory_error(proxy, error) from error
+    if result is proxy:
+        raise _factory_error(proxy, None)
+    try:
+        target = _get_target(proxy)
+    except AttributeError:  # (still) never initialized
+        target = UNSET
+    if target is UNSET:  # else the factory assigned one, which wins
+        _set_target(proxy, result)
+        target = result
+    return target
 
 
 def _factory_error(proxy: Any, error: Exception | None) -> ProxyResolveError:
@@ -294,21 +312,27 @@ def wait_for(node: Record) -> None:
             'Cannot wait for a proxy from a finalizer or signal handler run '
             'while this thread was updating the resolution records.',
         )
-    with _lock:
-        if node[OUTCOME] is not RUNNING:
-            return
-        if _waits_for(node, me):
-            raise _cycle_error()
-        outer = _waiting.get(me)  # a wait that a signal handler interrupted
-        _waiting[me] = node
+    outer: Record | None = None
+    registered = False
     try:
+        with _lock:
+            if node[OUTCOME] is not RUNNING:
+                return
+            if _waits_for(node, me):
+                raise _cycle_error()
+            outer = _waiting.get(me)  # a wait that a signal handler interrupted
+            _waiting[me] = node
+            registered = True  # no call between: an interrupt cannot split them
         with node[GATE]:
             pass
     finally:
-        if outer is None:
-            del _waiting[me]
-        else:
-            _waiting[me] = outer
+        # Plain dict operations (atomic, also on free-threaded builds): taking
+        # an edge away never makes the walk find a cycle that is not there.
+        if registered:
+            if outer is None:
+                del _waiting[me]
+            else:
+                _waiting[me] = outer
 
 
 def _waits_for(node: Record | None, me: int) -> bool:
