@@ -141,12 +141,92 @@ class BigFactory:
 
 
 # --------------------------------------------------------------------------
+# Subclasses of `Proxy`, as ProxyStore's reference proxies are, defined the same
+# way on whichever `Proxy` the worker imported (ours or proxystore's):
+#
+# - `owned`: a slot of its own, an `__init__` that sets it before calling
+#   `Proxy.__init__`, and a `__reduce__`, in the shape of ProxyStore's
+#   `OwnedProxy`, but with `__proxy_wrapped__` left as `Proxy` defines it.
+# - `checked`: the same plus a `__proxy_wrapped__` property that checks the
+#   slot on every use, as ProxyStore's `BaseRefProxy` does (so ProxyStore's
+#   `OwnedProxy` and `RefProxy`, built on it, really have this shape).
+
+SUBCLASS_KINDS = ('owned', 'checked')
+_SUBCLASSES: dict[type, dict[str, type]] = {}
+
+
+def make_subclasses(base: type) -> dict[str, type]:
+    """The subclasses of `base` (a `Proxy` class), by kind; made once per base."""
+    if base in _SUBCLASSES:
+        return _SUBCLASSES[base]
+
+    class OwnedSubclass(base):  # type: ignore[misc,valid-type]
+        __slots__ = ('__proxy_valid__',)
+
+        def __init__(
+            self,
+            factory: Callable[[], Any],
+            *,
+            cache_defaults: bool = False,
+            target: Any = None,
+        ) -> None:
+            object.__setattr__(self, '__proxy_valid__', True)
+            super().__init__(factory, cache_defaults=cache_defaults, target=target)
+
+        def __reduce__(self) -> tuple[Any, ...]:
+            factory = object.__getattribute__(self, '__proxy_factory__')
+            return _rebuild_subclass, ('owned', factory)
+
+    class CheckedSubclass(base):  # type: ignore[misc,valid-type]
+        __slots__ = ('__proxy_valid__',)
+
+        def __init__(
+            self,
+            factory: Callable[[], Any],
+            *,
+            cache_defaults: bool = False,
+            target: Any = None,
+        ) -> None:
+            object.__setattr__(self, '__proxy_valid__', True)
+            super().__init__(factory, cache_defaults=cache_defaults, target=target)
+
+        @property
+        def __proxy_wrapped__(self) -> Any:
+            if not object.__getattribute__(self, '__proxy_valid__'):
+                raise ReferenceError('this reference is no longer valid')
+            return super().__proxy_wrapped__
+
+        @__proxy_wrapped__.setter
+        def __proxy_wrapped__(self, target: Any) -> None:
+            object.__setattr__(self, '__proxy_target__', target)
+
+        @__proxy_wrapped__.deleter
+        def __proxy_wrapped__(self) -> None:
+            object.__delattr__(self, '__proxy_target__')
+
+        def __reduce__(self) -> tuple[Any, ...]:
+            factory = object.__getattribute__(self, '__proxy_factory__')
+            return _rebuild_subclass, ('checked', factory)
+
+    _SUBCLASSES[base] = {'owned': OwnedSubclass, 'checked': CheckedSubclass}
+    return _SUBCLASSES[base]
+
+
+def _rebuild_subclass(kind: str, factory: Callable[[], Any]) -> Any:
+    from proxystore.proxy import Proxy
+
+    return make_subclasses(Proxy)[kind](factory)
+
+
+# --------------------------------------------------------------------------
 # The operations. Each is a statement timed in a loop by `timeit` over objects
 # built beforehand: `p` is a resolved proxy of TARGET (the bare object itself
 # for `bare`), `u` an unresolved proxy with cached defaults (a pickled and
 # loaded copy of one made with `cache_defaults=True`), `b` a resolved proxy of
 # BIG, `T` the Target class and `f` the factory. `{new}` stands for the
-# expression that creates an unresolved proxy (`f()` for the bare object).
+# expression that creates an unresolved proxy (`f()` for the bare object). In
+# the operations on a subclass, `p` is a resolved proxy of TARGET made by that
+# subclass (still the bare object for `bare`; there is none for the peers).
 
 
 @dataclass(frozen=True)
@@ -155,6 +235,7 @@ class Op:
     stmt: str
     setup: str = 'pass'
     needs: str = ''  # 'cached' (cached defaults), 'pickle'
+    subclass: str = ''  # one of SUBCLASS_KINDS: `p` is made by that subclass
 
 
 OPS = (
@@ -182,6 +263,22 @@ OPS = (
     Op('pickle dumps+loads', 'loads(dumps(b))', needs='pickle'),
 )
 OP_NAMES = tuple(op.name for op in OPS)
+# Kept apart from OPS: the peers have no counterpart, so these are compared
+# with proxystore only, and neither the targets on OPS nor the geometric mean
+# include them.
+SUBCLASS_OPS = tuple(
+    Op(f'{kind}: {name}', stmt, subclass=kind)
+    for kind in SUBCLASS_KINDS
+    for name, stmt in (
+        ('getattr', 'p.value'),
+        ('method call', 'p.method()'),
+        ('add', 'p + 1'),
+        ('len', 'len(p)'),
+    )
+)
+SUBCLASS_OP_NAMES = tuple(op.name for op in SUBCLASS_OPS)
+ALL_OPS = OPS + SUBCLASS_OPS
+ALL_OP_NAMES = OP_NAMES + SUBCLASS_OP_NAMES
 MEMORY = 'memory per unresolved proxy (bytes)'
 PICKLE_SIZE = 'pickled size (bytes)'
 SIZES = (MEMORY, PICKLE_SIZE)
@@ -204,6 +301,7 @@ class Impl:
     make_cached: Callable[[Any], Any] | None  # resolved proxy, cached defaults
     is_resolved: Callable[[Any], bool] | None
     version: str
+    subclasses: dict[str, type] | None = None  # by kind, for ours and proxystore
 
 
 def _version(dist: str) -> str:
@@ -235,6 +333,7 @@ def load_impl(name: str) -> Impl:
             lambda target: Proxy(factory, cache_defaults=True, target=target),
             is_resolved,
             _version(dist),
+            make_subclasses(Proxy),
         )
     if name in ('lop.cext', 'lop.slots'):
         if name == 'lop.cext':
@@ -289,7 +388,7 @@ def run_worker(
     impl_name: str, repeat_time: float, repeat: int, number: int | None
 ) -> dict[str, Any]:
     impl = load_impl(impl_name)
-    times: dict[str, float | None] = dict.fromkeys(OP_NAMES)
+    times: dict[str, float | None] = dict.fromkeys(ALL_OP_NAMES)
     notes: dict[str, str] = {}
     timers: dict[str, tuple[timeit.Timer, int]] = {}
 
@@ -306,15 +405,25 @@ def run_worker(
         u = pickle.loads(pickle.dumps(impl.make_cached(TARGET)))
     elif impl.make is None:
         u = TARGET  # the bare object answers as it always does
+    # Resolved proxies made by each subclass (the bare object for `bare`).
+    subclassed: dict[str, Any] = {}
+    for kind in SUBCLASS_KINDS:
+        if impl.subclasses is not None:
+            subclassed[kind] = impl.subclasses[kind](factory)
+            subclassed[kind].value  # noqa: B018  resolve
+        elif impl.make is None:
+            subclassed[kind] = TARGET
 
-    for op in OPS:
+    for op in ALL_OPS:
         if op.needs == 'cached' and u is None:
             times[op.name] = None
             notes[op.name] = 'no cached defaults'
             continue
+        if op.subclass and op.subclass not in subclassed:
+            continue  # a peer: no such subclass, left n/a without a note
         namespace = {
             **impl.namespace,
-            'p': p,
+            'p': subclassed[op.subclass] if op.subclass else p,
             'u': u,
             'b': b,
             'T': Target,
@@ -501,7 +610,9 @@ def summarise(
 ) -> dict[str, Any]:
     first = {impl: runs[0] for impl, runs in rounds.items()}
     times = {
-        impl: {op: _median([run['times'][op] for run in runs]) for op in OP_NAMES}
+        impl: {
+            op: _median([run['times'].get(op) for run in runs]) for op in ALL_OP_NAMES
+        }
         for impl, runs in rounds.items()
     }
     sizes = {
@@ -550,7 +661,7 @@ def _ns(seconds: float | None) -> str:
     if seconds is None:
         return 'n/a'
     ns = seconds * 1e9
-    return f'{ns:,.0f}' if ns >= 100 else f'{ns:.1f}'
+    return f'{ns:,.0f}' if abs(ns) >= 100 else f'{ns:.1f}'
 
 
 def _ratio(a: float | None, b: float | None) -> str:
@@ -562,7 +673,22 @@ def _ratio(a: float | None, b: float | None) -> str:
 def _value(summary: dict[str, Any], impl: str, name: str) -> float | None:
     if name in SIZES:
         return summary['sizes'][impl][name]
-    return summary['times_s'][impl][name]
+    # Results written before the subclass operations existed lack them.
+    return summary['times_s'][impl].get(name)
+
+
+def _vs_proxystore(
+    summary: dict[str, Any], name: str
+) -> tuple[float, float, float] | None:
+    """The times of ours, proxystore and bare on `name`, if all were measured."""
+    if not {'bare', 'ours', 'proxystore'} <= set(summary['impls']):
+        return None
+    ours = _value(summary, 'ours', name)
+    ps = _value(summary, 'proxystore', name)
+    bare = _value(summary, 'bare', name)
+    if ours is None or ps is None or bare is None:
+        return None
+    return ours, ps, bare
 
 
 def markdown_table(summary: dict[str, Any]) -> str:
@@ -587,6 +713,44 @@ def markdown_table(summary: dict[str, Any]) -> str:
     return '\n'.join(lines)
 
 
+def has_subclass_times(summary: dict[str, Any]) -> bool:
+    return any(_value(summary, 'ours', name) for name in SUBCLASS_OP_NAMES)
+
+
+def subclass_table(summary: dict[str, Any]) -> str:
+    """The operations on subclasses: ours against bare and proxystore only."""
+    impls = [
+        impl for impl in ('bare', 'ours', 'proxystore') if impl in summary['impls']
+    ]
+    head = ['operation', *impls]
+    head += [f'ours/{impl}' for impl in impls if impl != 'ours']
+    compare = 'proxystore' in impls and 'bare' in impls
+    if compare:
+        head += ['ours over bare', 'proxystore over bare', 'overhead ours/proxystore']
+    lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+    for name in SUBCLASS_OP_NAMES:
+        ours = _value(summary, 'ours', name)
+        row = [name, *(_ns(_value(summary, impl, name)) for impl in impls)]
+        row += [
+            _ratio(ours, _value(summary, impl, name))
+            for impl in impls
+            if impl != 'ours'
+        ]
+        if compare:
+            measured = _vs_proxystore(summary, name)
+            if measured is None:
+                row += ['n/a'] * 3
+            else:
+                ours, ps, bare = measured
+                row += [
+                    _ns(ours - bare),
+                    _ns(ps - bare),
+                    _ratio(ours - bare, ps - bare),
+                ]
+        lines.append('| ' + ' | '.join(row) + ' |')
+    return '\n'.join(lines)
+
+
 def geomean_vs(summary: dict[str, Any], peer: str) -> tuple[float, int] | None:
     ratios = []
     for name in OP_NAMES:
@@ -607,40 +771,51 @@ def check_targets(summary: dict[str, Any]) -> list[tuple[str, bool | None, str]]
     def value(impl: str, name: str) -> float | None:
         return _value(summary, impl, name) if impl in impls else None
 
-    # 1. Overhead at most half of proxystore's, on every timed operation.
-    fails, checked = [], 0
-    for name in OP_NAMES:
-        ours, ps, bare = (
-            value('ours', name),
-            value('proxystore', name),
-            value('bare', name),
-        )
-        if ours is None or ps is None or bare is None:
-            continue
-        checked += 1
-        ours_over, ps_over = ours - bare, ps - bare
-        if ps_over <= 0:
-            # proxystore beats the bare object here (pickling: a proxy
-            # carries its factory, not the object), so there is no overhead
-            # to halve: ours must then be no slower than proxystore.
-            if ours > ps:
+    def half_of_proxystore(statement: str, names: tuple[str, ...]) -> None:
+        fails, checked = [], 0
+        for name in names:
+            measured = _vs_proxystore(summary, name)
+            if measured is None:
+                continue
+            checked += 1
+            ours, ps, bare = measured
+            ours_over, ps_over = ours - bare, ps - bare
+            if ps_over <= 0:
+                # proxystore beats the bare object here (pickling: a proxy
+                # carries its factory, not the object), so there is no
+                # overhead to halve: ours must then be no slower than it.
+                if ours > ps:
+                    fails.append(
+                        f'{name}: {ours * 1e9:,.0f} ns vs proxystore '
+                        f'{ps * 1e9:,.0f} ns (both faster than bare)'
+                    )
+            elif ours_over > ps_over / 2:
                 fails.append(
-                    f'{name}: {ours * 1e9:,.0f} ns vs proxystore '
-                    f'{ps * 1e9:,.0f} ns (both faster than bare)'
+                    f'{name}: {ours_over * 1e9:,.0f} ns over bare vs limit '
+                    f'{ps_over / 2 * 1e9:,.0f} ns '
+                    f'(proxystore {ps_over * 1e9:,.0f} ns)'
                 )
-        elif ours_over > ps_over / 2:
-            fails.append(
-                f'{name}: {ours_over * 1e9:,.0f} ns over bare vs limit '
-                f'{ps_over / 2 * 1e9:,.0f} ns (proxystore {ps_over * 1e9:,.0f} ns)'
+        results.append(
+            (
+                statement,
+                None if not checked else not fails,
+                f'{checked - len(fails)}/{checked} operations hold'
+                + (': fails on ' + '; '.join(fails) if fails else ''),
             )
-    results.append(
-        (
-            'overhead (time minus bare) at most half of proxystore 1.1.0'
-            ' on every operation',
-            None if not checked else not fails,
-            f'{checked - len(fails)}/{checked} operations hold'
-            + (': fails on ' + '; '.join(fails) if fails else ''),
         )
+
+    # 1. Overhead at most half of proxystore's, on every timed operation but
+    # those on subclasses, and on every operation on a subclass against
+    # proxystore's same subclass.
+    half_of_proxystore(
+        'overhead (time minus bare) at most half of proxystore 1.1.0'
+        ' on every operation',
+        OP_NAMES,
+    )
+    half_of_proxystore(
+        "subclass overhead (time minus bare) at most half of proxystore 1.1.0's"
+        ' same subclass on every subclass operation',
+        SUBCLASS_OP_NAMES,
     )
 
     # 2. getattr and method call at most 1.0x lazy_object_proxy.cext.
@@ -738,6 +913,28 @@ def report_markdown(summary: dict[str, Any], chart: str | None) -> str:
         'create + first use includes the resolution itself.',
         '',
         markdown_table(summary),
+    ]
+    if has_subclass_times(summary):
+        parts += [
+            '',
+            '### Proxy subclasses',
+            '',
+            'Resolved proxies made by two subclasses, defined the same way on '
+            "ours and on proxystore's `Proxy`: *owned* adds a slot, an "
+            '`__init__` that sets it and a `__reduce__`, in the shape of '
+            "ProxyStore's `OwnedProxy` but with `Proxy`'s own "
+            '`__proxy_wrapped__`; *checked* adds to those a '
+            '`__proxy_wrapped__` property that checks the slot on every use, '
+            "as ProxyStore's `BaseRefProxy` does (so ProxyStore's own "
+            '`OwnedProxy` and `RefProxy` have this shape). The peers have no '
+            "counterpart. Overhead is the time minus the bare object's. These "
+            'rows have a target of their own, against the same subclass of '
+            "proxystore's `Proxy`; the other targets and the geometric mean "
+            'leave them out.',
+            '',
+            subclass_table(summary),
+        ]
+    parts += [
         '',
         '### Targets',
         '',
@@ -761,7 +958,8 @@ def chart_png(summary: dict[str, Any], path: Path) -> bool:
 
     impls = summary['impls']
     others = [impl for impl in ('bare', *PEERS) if impl in impls]
-    names = [*OP_NAMES, *SIZES]
+    subclass_names = SUBCLASS_OP_NAMES if has_subclass_times(summary) else ()
+    names = [*OP_NAMES, *subclass_names, *SIZES]
     fig, ax = plt.subplots(figsize=(9, 0.36 * len(names) + 1.6))
     height = 0.8 / max(1, len(others))
     for i, other in enumerate(others):
