@@ -147,7 +147,7 @@ class BigFactory:
 # - `owned`: a slot of its own, an `__init__` that sets it before calling
 #   `Proxy.__init__`, and a `__reduce__`, in the shape of ProxyStore's
 #   `OwnedProxy`, but with `__proxy_wrapped__` left as `Proxy` defines it.
-# - `checked`: the same plus a `__proxy_wrapped__` property that checks the
+# - `checked`: `owned` plus a `__proxy_wrapped__` property that checks the
 #   slot on every use, as ProxyStore's `BaseRefProxy` does (so ProxyStore's
 #   `OwnedProxy` and `RefProxy`, built on it, really have this shape).
 
@@ -162,6 +162,7 @@ def make_subclasses(base: type) -> dict[str, type]:
 
     class OwnedSubclass(base):  # type: ignore[misc,valid-type]
         __slots__ = ('__proxy_valid__',)
+        KIND = 'owned'
 
         def __init__(
             self,
@@ -175,20 +176,11 @@ def make_subclasses(base: type) -> dict[str, type]:
 
         def __reduce__(self) -> tuple[Any, ...]:
             factory = object.__getattribute__(self, '__proxy_factory__')
-            return _rebuild_subclass, ('owned', factory)
+            return _rebuild_subclass, (type(self).KIND, factory)
 
-    class CheckedSubclass(base):  # type: ignore[misc,valid-type]
-        __slots__ = ('__proxy_valid__',)
-
-        def __init__(
-            self,
-            factory: Callable[[], Any],
-            *,
-            cache_defaults: bool = False,
-            target: Any = None,
-        ) -> None:
-            object.__setattr__(self, '__proxy_valid__', True)
-            super().__init__(factory, cache_defaults=cache_defaults, target=target)
+    class CheckedSubclass(OwnedSubclass):
+        __slots__ = ()
+        KIND = 'checked'
 
         @property
         def __proxy_wrapped__(self) -> Any:
@@ -203,10 +195,6 @@ def make_subclasses(base: type) -> dict[str, type]:
         @__proxy_wrapped__.deleter
         def __proxy_wrapped__(self) -> None:
             object.__delattr__(self, '__proxy_target__')
-
-        def __reduce__(self) -> tuple[Any, ...]:
-            factory = object.__getattribute__(self, '__proxy_factory__')
-            return _rebuild_subclass, ('checked', factory)
 
     _SUBCLASSES[base] = {'owned': OwnedSubclass, 'checked': CheckedSubclass}
     return _SUBCLASSES[base]
