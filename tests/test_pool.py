@@ -107,3 +107,12 @@ def test_a_cancelled_job_is_never_run(small_pool: Pool) -> None:
     assert calls == []
     assert not is_resolved(proxy)
     assert extract(proxy) is None
+
+
+def test_after_fork_the_child_starts_a_pool_of_its_own(small_pool: Pool) -> None:
+    # The fork handler, called in this process (see test_resolution for why).
+    _pool._reset_after_fork()
+    assert _pool._pool is None
+    assert resolve_async(Proxy(lambda: 'fresh')).result(timeout=5) == 'fresh'
+    assert isinstance(_pool._pool, Pool)
+    assert _pool._pool is not small_pool

@@ -502,6 +502,49 @@ def test_a_resolution_in_progress_is_recorded_and_then_forgotten() -> None:
     assert not record[GATE].locked()
 
 
+def test_a_flight_left_open_without_an_outcome_is_removed_and_resolved() -> None:
+    # What a waiter finds if a leader vanished after opening its gate but
+    # before recording an outcome: it removes the flight and starts over.
+    proxy = Proxy(lambda: 'value')
+    stale = _resolution.new_record(leader=-1)
+    stale[GATE].release()
+    _flights[id(proxy)] = stale
+    try:
+        assert extract(proxy) == 'value'
+    finally:
+        _flights.pop(id(proxy), None)
+    assert isinstance(stale[OUTCOME], ProxyResolveError)
+    assert id(proxy) not in _flights
+
+
+def test_after_fork_the_child_releases_what_other_threads_led() -> None:
+    # The fork handler, called in this process: forked children do not
+    # report their coverage, and their behaviour is tested by the fork tests.
+    me = threading.get_ident()
+    others, own = object(), object()
+    theirs = _resolution.new_record(leader=-1)
+    mine = _resolution.new_record(leader=me)
+    _flights[id(others)] = theirs
+    _flights[id(own)] = mine
+    _waiting[-1] = mine
+    lock = _resolution._lock
+    try:
+        _resolution._reset_after_fork()
+        assert id(others) not in _flights
+        assert not theirs[GATE].locked()
+        assert 'did not survive a fork' in str(theirs[OUTCOME])
+        assert _flights[id(own)] is mine  # still led by this thread
+        assert mine[GATE].locked()
+        assert mine[OUTCOME] is RUNNING
+        assert -1 not in _waiting
+        assert _resolution._lock is not lock
+    finally:
+        _flights.pop(id(others), None)
+        _flights.pop(id(own), None)
+        _waiting.pop(-1, None)
+        mine[GATE].release()
+
+
 # Cycles: real ones fail at once, and nothing else is one.
 
 
