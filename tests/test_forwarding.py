@@ -572,3 +572,50 @@ def test_numpy_ufuncs_receive_the_targets_of_proxies() -> None:
     out = np.zeros(3, dtype=array.dtype)
     np.add(Proxy(lambda: array), 1, out=(Proxy(lambda: out),))
     assert out.tolist() == [1, 2, 3]
+
+
+# The compiled methods: every global name a forwarded method loads exists in
+# the namespace it was compiled against, so renaming a helper that the
+# templates use fails here rather than at the first use of that operation.
+
+
+def _generated_methods() -> list[Callable[..., Any]]:
+    from proxystore.proxy._subclass import _GetattrFallback
+
+    class Wrapped(Proxy[Any]):
+        @property
+        def __proxy_wrapped__(self) -> Any:
+            return super().__proxy_wrapped__
+
+    class WithGetattr(Proxy[Any]):
+        __slots__ = ('label',)
+
+        def __getattr__(self, name: str) -> Any:
+            return super().__getattr__(name)  # type: ignore[misc]
+
+    found = []
+    for cls in (Proxy, Wrapped, WithGetattr, _GetattrFallback):
+        for value in vars(cls).values():
+            if getattr(value, '_proxy_generated', False):
+                found.append(value)
+    return found
+
+
+def test_every_global_a_forwarded_method_loads_exists() -> None:
+    import builtins
+    import dis
+
+    methods = _generated_methods()
+    assert len(methods) > 100
+    for method in methods:
+        names = {
+            instruction.argval
+            for instruction in dis.get_instructions(method)
+            if instruction.opname == 'LOAD_GLOBAL'
+        }
+        missing = {
+            name
+            for name in names
+            if name not in method.__globals__ and not hasattr(builtins, name)
+        }
+        assert not missing, f'{method.__qualname__} loads undefined {missing}'

@@ -25,9 +25,9 @@ from proxystore.proxy import extract
 from proxystore.proxy import is_resolved
 from proxystore.proxy import resolve_async
 from proxystore.proxy._pool import _max_workers
-from proxystore.proxy._resolution import GATE
-from proxystore.proxy._resolution import LEADER
+from proxystore.proxy._resolution import HANDOVER
 from proxystore.proxy._resolution import OUTCOME
+from proxystore.proxy._resolution import OVER
 from proxystore.proxy._resolution import RUNNING
 from proxystore.proxy._resolution import _flights
 from proxystore.proxy._resolution import _waiting
@@ -300,6 +300,55 @@ def test_stress_racing_uses_call_the_factory_exactly_once() -> None:
         assert results[0] is target
 
 
+@pytest.mark.parametrize('switch_interval', [None, 1e-6])
+def test_stress_the_hand_over_races_the_first_waiter(
+    switch_interval: float | None,
+) -> None:
+    # Factories that return at once, so that the leader's hand-over and the
+    # first waiter's gate land in the record at nearly the same moment:
+    # whichever comes first, every thread gets the target, none hangs, and
+    # each factory runs once.
+    count, threads = 300, 4
+    calls = [0] * count
+    lock = threading.Lock()
+
+    def make(index: int) -> Any:
+        def factory() -> int:
+            with lock:
+                calls[index] += 1
+            sum(range(100))  # long enough for a thread switch, at 1e-6
+            return index
+
+        return factory
+
+    proxies = [Proxy(make(index)) for index in range(count)]
+    barrier = threading.Barrier(threads)
+    wrong: list[Any] = []
+
+    def run() -> None:
+        barrier.wait()
+        for index, proxy in enumerate(proxies):
+            if extract(proxy) != index:
+                wrong.append(index)
+
+    previous = sys.getswitchinterval()
+    if switch_interval is not None:
+        sys.setswitchinterval(switch_interval)
+    try:
+        workers = [threading.Thread(target=run, daemon=True) for _ in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=60)
+    finally:
+        sys.setswitchinterval(previous)
+    assert not any(worker.is_alive() for worker in workers), 'hang'
+    assert wrong == []
+    assert calls == [1] * count
+    assert not _flights
+    assert not _waiting
+
+
 def test_stress_failing_factory_fails_every_thread_once_per_round() -> None:
     for _ in range(TRIALS):
         factory = Probe(fail=True, waiters=THREADS - 1)
@@ -484,30 +533,75 @@ def test_a_resolution_in_progress_is_recorded_and_then_forgotten() -> None:
     leader.start()
     assert factory.started.wait(timeout=5)
     record = _flights[id(proxy)]
-    assert record[LEADER] == leader.ident
-    assert record[GATE].locked()
-    assert record[OUTCOME] is RUNNING
+    assert record == [leader.ident, RUNNING, False]  # no gate until someone waits
     waiter = threading.Thread(target=extract, args=(proxy,))
     waiter.start()
     deadline = time.monotonic() + 5
     while _waiting.get(waiter.ident or 0) is not record:
         assert time.monotonic() < deadline, 'the waiter never recorded its wait'
         time.sleep(0.001)
+    gate = record[HANDOVER]
+    assert gate.locked()  # the waiter's gate, which the leader holds shut
     factory.release.set()
     leader.join(timeout=5)
     waiter.join(timeout=5)
     assert id(proxy) not in _flights
     assert waiter.ident not in _waiting
     assert record[OUTCOME] is not RUNNING
-    assert not record[GATE].locked()
+    assert record[HANDOVER:] == [gate, OVER]  # the gate came first
+    assert not gate.locked()
+
+
+def test_an_uncontended_resolution_makes_no_gate() -> None:
+    seen: list[Any] = []
+    proxy = Proxy(lambda: seen.append(_flights[id(proxy)]) or 'value')
+    assert extract(proxy) == 'value'
+    (record,) = seen
+    assert record == [threading.get_ident(), True, False, OVER]
+    assert id(proxy) not in _flights
+
+
+def test_a_waiter_that_comes_after_the_hand_over_does_not_wait() -> None:
+    # A record the leader has handed over, still registered (the leader is
+    # between its two steps): a waiter finds OVER and goes on at once.
+    proxy = Proxy(lambda: 'value')
+    over = _resolution.new_record(leader=-1)
+    over.append(OVER)
+    _flights[id(proxy)] = over
+    try:
+        _resolution.wait_for(over)  # returns at once, though it says RUNNING
+        assert over == [-1, RUNNING, False, OVER]
+    finally:
+        del _flights[id(proxy)]
+
+
+def test_a_first_waiter_whose_gate_lands_after_the_hand_over_does_not_wait(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The leader hands over while the first waiter makes its gate: the gate
+    # lands after OVER, so the waiter must not wait on it (nobody opens it).
+    record = _resolution.new_record(leader=-1)
+    make_lock = _resolution._allocate_lock
+
+    def leader_finishes_meanwhile() -> Any:
+        record[OUTCOME] = True
+        record.append(OVER)
+        return make_lock()
+
+    monkeypatch.setattr(_resolution, '_allocate_lock', leader_finishes_meanwhile)
+    record[OUTCOME] = RUNNING  # as the waiter first sees it
+    _resolution.wait_for(record)  # returns at once
+    assert record[HANDOVER] is OVER
+    assert len(record) == HANDOVER + 2  # the gate, after OVER, is ignored
+    assert not _waiting
 
 
 def test_a_flight_left_open_without_an_outcome_is_removed_and_resolved() -> None:
-    # What a waiter finds if a leader vanished after opening its gate but
-    # before recording an outcome: it removes the flight and starts over.
+    # What no exit path of a leader leaves (a record handed over with no
+    # outcome): a waiter removes the flight and starts over.
     proxy = Proxy(lambda: 'value')
     stale = _resolution.new_record(leader=-1)
-    stale[GATE].release()
+    stale.append(OVER)
     _flights[id(proxy)] = stale
     try:
         assert extract(proxy) == 'value'
@@ -521,28 +615,33 @@ def test_after_fork_the_child_releases_what_other_threads_led() -> None:
     # The fork handler, called in this process: forked children do not
     # report their coverage, and their behaviour is tested by the fork tests.
     me = threading.get_ident()
-    others, own = object(), object()
+    others, waited, own = object(), object(), object()
     theirs = _resolution.new_record(leader=-1)
+    gate = threading.Lock()
+    gate.acquire()
+    theirs_waited = [*_resolution.new_record(leader=-2), gate]
     mine = _resolution.new_record(leader=me)
     _flights[id(others)] = theirs
+    _flights[id(waited)] = theirs_waited
     _flights[id(own)] = mine
     _waiting[-1] = mine
     lock = _resolution._lock
     try:
         _resolution._reset_after_fork()
         assert id(others) not in _flights
-        assert not theirs[GATE].locked()
+        assert id(waited) not in _flights
+        assert theirs[HANDOVER:] == [OVER]
         assert 'did not survive a fork' in str(theirs[OUTCOME])
+        assert not gate.locked()  # its waiters are woken
         assert _flights[id(own)] is mine  # still led by this thread
-        assert mine[GATE].locked()
-        assert mine[OUTCOME] is RUNNING
+        assert mine == [me, RUNNING, False]
         assert -1 not in _waiting
         assert _resolution._lock is not lock
     finally:
         _flights.pop(id(others), None)
+        _flights.pop(id(waited), None)
         _flights.pop(id(own), None)
         _waiting.pop(-1, None)
-        mine[GATE].release()
 
 
 # Cycles: real ones fail at once, and nothing else is one.

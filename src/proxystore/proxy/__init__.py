@@ -136,7 +136,9 @@ class Proxy(_ProxySlots, Generic[T], metaclass=ProxyType):
     While the proxy is resolved the live target always answers instead.
 
     Attributes:
-        __proxy_factory__: The factory. Setting it checks that it is callable.
+        __proxy_factory__: The factory. Any value may be assigned (resolving
+            then fails with `ProxyResolveError` if it is not callable);
+            deleting it leaves the proxy uninitialized.
         __proxy_target__: The target; reading it on an unresolved proxy raises
             `AttributeError`.
         __proxy_resolved__: Whether the proxy holds its target (read-only).

@@ -16,9 +16,11 @@ Two ways to find the target, one template each:
 
 - `SLOT` reads the target slot and resolves an unresolved proxy: `Proxy`
   and most subclasses.
-- `WRAPPED` reads `self.__proxy_wrapped__`: a subclass that overrides that
+- `WRAPPED` reads `__proxy_wrapped__`: a subclass that overrides that
   property (to check something first, say) sees every operation go through
-  it, as in proxystore.
+  it, as in proxystore. The read is `object.__getattribute__`'s, which finds
+  the property as `self.__proxy_wrapped__` would, a frame sooner: the
+  proxy's own attribute hook would only hand the name on to it.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ def {{name}}(self, {{params}}):
 
 WRAPPED = """\
 def {name}(self, {params}):
-{own}{unresolved}    target = self.__proxy_wrapped__
+{own}{unresolved}    target = _object_getattribute(self, '__proxy_wrapped__')
     {body}
 """
 
@@ -108,7 +110,7 @@ class Rule:
         wrapped = template is WRAPPED
         if self.inplace:
             store = (
-                'self.__proxy_wrapped__ = target'
+                "_object_setattr(self, '__proxy_wrapped__', target)"
                 if wrapped
                 else '_set_target(self, target)'
             )

@@ -25,10 +25,12 @@ from typing import Any
 from typing import TypeVar
 
 from proxystore.proxy import _resolution
-from proxystore.proxy._resolution import GATE
+from proxystore.proxy._resolution import HANDOVER
 from proxystore.proxy._resolution import LEADER
 from proxystore.proxy._resolution import OUTCOME
+from proxystore.proxy._resolution import OVER
 from proxystore.proxy._resolution import RUNNING
+from proxystore.proxy._resolution import ProxyResolveError
 from proxystore.proxy._resolution import new_record
 
 __all__ = ['Pool', 'submit']
@@ -45,9 +47,8 @@ class _Job:
         call: What to run.
         future: The future it completes.
         record: Its record in the wait-for graph (see `_resolution.Record`):
-            no leader until a thread claims the job (claims are made under
-            the resolution lock, so exactly one thread runs it), `RUNNING`
-            until the future is complete.
+            no leader until a thread claims the job, `RUNNING` until the
+            future is complete.
     """
 
     __slots__ = ('call', 'future', 'record')
@@ -57,36 +58,47 @@ class _Job:
         self.future = future
         self.record = new_record(None)
 
-    def claim(self) -> bool:
-        """Become the thread that runs the job, unless another one is."""
+    def _claim(self, me: int) -> bool:
+        # Claims are made under the resolution lock: one thread runs the job.
         with _resolution._lock:  # pyright: ignore[reportPrivateUsage]
             if self.record[LEADER] is not None:
                 return False
-            self.record[LEADER] = threading.get_ident()
+            self.record[LEADER] = me
             return True
 
     def run(self) -> None:
-        """Run the call (once claimed) and complete the future.
+        """Run the call and complete the future, unless another thread does.
 
         A done-callback of the future may raise anything; that reaches the
         caller of `run` after the job is complete.
         """
         record = self.record
+        future = self.future
+        me = threading.get_ident()
         try:
-            if not self.future.set_running_or_notify_cancel():
+            if not self._claim(me) or not future.set_running_or_notify_cancel():
                 return
             try:
                 result = self.call()
             except BaseException as error:
                 record[OUTCOME] = error
-                self.future.set_exception(error)
+                future.set_exception(error)
             else:
                 record[OUTCOME] = True
-                self.future.set_result(result)
+                future.set_result(result)
         finally:
-            if record[OUTCOME] is RUNNING:  # cancelled, or interrupted
-                record[OUTCOME] = False
-            record[GATE].release()
+            if record[LEADER] == me:
+                # The hand-over of `_resolution.resolve`, for the job's
+                # waiters: no call before the gate is opened.
+                if record[OUTCOME] is RUNNING:  # cancelled, or interrupted
+                    record[OUTCOME] = False
+                record += (OVER,)
+                if record[HANDOVER] is not OVER:
+                    record[HANDOVER].release()
+                if not future.done():  # interrupted before the call ended
+                    future.set_exception(
+                        ProxyResolveError('The background resolution was interrupted.')
+                    )
 
 
 class _JobFuture(Future[T]):
@@ -108,10 +120,8 @@ class _JobFuture(Future[T]):
         job = self._job
         if timeout is not None or job.record[OUTCOME] is not RUNNING:
             return  # a bounded wait cannot hang: wait as usual
-        if job.claim():
-            job.run()
-        else:
-            _resolution.wait_for(job.record)
+        job.run()  # unless a worker has claimed it
+        _resolution.wait_for(job.record)
 
 
 class Pool:
@@ -159,8 +169,7 @@ class Pool:
                 self._idle -= 1
                 self._queued -= 1
             try:
-                if job.claim():
-                    job.run()
+                job.run()  # unless a waiter has claimed it
             except BaseException:
                 # A done-callback raised (a SystemExit, say): the job is
                 # complete; report it and keep serving.

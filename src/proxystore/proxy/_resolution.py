@@ -3,42 +3,48 @@
 The design, in full (the Concurrency page of the documentation says the same
 for users):
 
-- A resolution in progress is a flight, a record (see `new_record`) of the
-  thread that leads it, a gate (a plain lock the leader holds while it
-  leads) and its outcome (`RUNNING` until the leader is done, then `DONE`
-  or the exception that stopped it). Flights are registered in `_flights`
-  by the proxy's `id`, only while they run: the leader holds the proxy, so
-  its `id` cannot be reused meanwhile, and the leader deregisters before it
-  opens the gate.
+- A resolution in progress is a flight: a record (see `Record`) of the
+  thread that leads it and of its outcome (`RUNNING` until the leader is
+  done, then `DONE` or the exception that stopped it). Flights are
+  registered in `_flights` by the proxy's `id`, only while they run: the
+  leader holds the proxy, so its `id` cannot be reused meanwhile, and it
+  deregisters in a `finally` clause.
 - The first thread to register a flight for a proxy (an atomic
-  `dict.setdefault`) leads: it calls the factory, with no lock held. A
-  thread that finds a flight registered waits: it records in `_waiting`
-  which flight it waits for, then passes through the gate (`with gate:`,
-  which blocks until the leader opens it), then shares the leader's target,
-  or its error.
+  `dict.setdefault`) leads: it calls the factory, with no lock held.
+- A thread that finds a flight registered waits for it (`wait_for`): under
+  `_lock` it checks that the wait can end (below), takes the flight's gate
+  (a lock held until the flight is over, made by the first waiter) and
+  records in `_waiting` which flight it waits for. Then it passes through
+  the gate, and shares the leader's target, or its error.
+- The hand-over. When it is done, the leader appends `OVER` to its record
+  and opens the gate if a waiter appended one before that. The first waiter
+  appends the gate to the same list, and waits only if the gate landed
+  before `OVER`. A list's appends happen one at a time, in one order that
+  every thread sees (on free-threaded builds too: each list operation holds
+  that list's own lock), so either the leader sees the gate and opens it,
+  or the waiter sees `OVER` and does not wait. So an uncontended first use
+  takes no lock and makes none.
 - Before waiting, a thread follows the wait-for graph from the flight's
   leader (what that thread waits for, and who leads that, ...). Reaching
   itself means the factories wait on each other, which would never end: it
-  raises a cycle error instead. The walk and every change to `_waiting` are
-  done under `_lock`; a flight whose outcome is set is over and its edges are
-  ignored, so the walk reports real cycles only. Futures of `resolve_async`
-  take part in the same graph (see `_pool`).
-- An assignment of the target goes through the same registry: it waits for
-  a factory running in another thread, then stores its target, so the
-  assignment wins over the factory's result.
+  raises a cycle error instead. The walk and every new edge are made under
+  `_lock`; a flight whose outcome is set is over and its edges are ignored,
+  so the walk reports real cycles only. `resolve_async` jobs take part in
+  the same graph (see `_pool`), with records of the same shape.
+- An assignment of the target (`assign`) goes through the same registry: it
+  waits for a factory running in another thread, then stores its target, so
+  the assignment wins over the factory's result.
 
 Interrupts. CPython (3.10 to 3.14, free-threaded builds included) delivers
 asynchronous exceptions such as `KeyboardInterrupt`, and runs signal
-handlers, only at calls, backward jumps and function entries. The leader
-registers its flight inside `try`, and records its outcome and opens the
-gate in `except` and `finally` clauses whose instructions up to the release
-are plain loads, stores and dict operations: whatever instruction an
-interrupt hits, the waiters are woken and nothing stays registered. A waiter
-registers and deregisters its wait inside one `try`, so an interrupted wait
-leaves no edge behind and affects that call only. A waiter that wakes to
-find no outcome (a leader interrupted by an exception that did not pass
-through its `except`, which should not happen) removes the flight and starts
-over.
+handlers, only at calls, backward jumps and function entries. A leader
+registers its flight inside `try`, and records its outcome and hands over
+in `except` and `finally` clauses whose instructions up to the opening of
+the gate are loads, stores, list and dict operations, with no call:
+whatever instruction an interrupt hits, the waiters are woken and nothing
+stays registered. A waiter registers and deregisters its wait inside one
+`try`, so an interrupted wait leaves no edge behind and affects that call
+only.
 """
 
 # Targets and factories are of any type.
@@ -54,12 +60,15 @@ from proxystore.proxy import _slots
 from proxystore.proxy._slots import UNSET
 
 __all__ = [
-    'GATE',
+    'ASSIGNED',
+    'HANDOVER',
     'LEADER',
     'OUTCOME',
+    'OVER',
     'RUNNING',
     'ProxyResolveError',
     'Record',
+    'assign',
     'new_record',
     'resolve',
     'wait_for',
@@ -96,26 +105,40 @@ DONE: Any = True
 """The outcome of a flight whose leader stored the target."""
 
 
+class _Over:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return '<over>'
+
+
+OVER: Any = _Over()
+"""What the leader appends to its record when it is done (see `Record`)."""
+_OVER = (OVER,)
+
+
 Record = list[Any]
 """What a thread may wait for: a flight, or a `resolve_async` job (`_pool`).
 
-A list `[leader, gate, outcome]` rather than a class: one is made for every
-first use of a proxy, and a list costs a third of a class instance there.
+A list rather than a class: one is made for every first use of a proxy, and
+a list costs a third of a class instance there.
 
 - `record[LEADER]`: the ident of the thread that runs it (a job has `None`
   until a thread claims it).
-- `record[GATE]`: a lock held until it is over; waiting is passing through
-  it (`with record[GATE]: pass`).
 - `record[OUTCOME]`: `RUNNING` until it is over.
+- `record[ASSIGNED]`: whether the proxy's own factory assigned its target
+  (which then wins over what the factory returns).
+- `record[HANDOVER]`, once there: whichever was appended first, the gate of
+  the waiters (a lock held until the record is over, appended by the first
+  waiter) or `OVER` (appended by the leader when it is done). What follows
+  it in the list does not matter.
 """
-LEADER, GATE, OUTCOME = 0, 1, 2
+LEADER, OUTCOME, ASSIGNED, HANDOVER = 0, 1, 2, 3
 
 
 def new_record(leader: int | None) -> Record:
-    """A record of something starting now, its gate held."""
-    gate = _allocate_lock()
-    gate.acquire()
-    return [leader, gate, RUNNING]
+    """A record of something starting now, run by thread `leader`."""
+    return [leader, RUNNING, False]
 
 
 _flights: dict[int, Record] = {}
@@ -123,10 +146,10 @@ _flights: dict[int, Record] = {}
 _waiting: dict[int, Record] = {}
 """thread ident -> the flight (or resolve_async job) it waits for."""
 _lock = threading.RLock()
-"""Guards `_waiting` and the walk of the wait-for graph. Reentrant, so that a
-finalizer that the interpreter runs inside one of its short critical
-sections cannot deadlock on it (it gets an error instead if it has to wait,
-see `wait_for`)."""
+"""Guards the waiters' side: `_waiting`, the walk of the wait-for graph and
+the making of gates. Reentrant, so that a finalizer that the interpreter
+runs inside one of its short critical sections cannot deadlock on it (it
+gets an error instead if it has to wait, see `wait_for`)."""
 
 _allocate_lock = threading.Lock
 _get_ident = threading.get_ident
@@ -135,15 +158,12 @@ _get_factory = _slots.get_factory
 _set_target = _slots.set_target
 
 
-def resolve(proxy: Any, target: Any = UNSET) -> Any:
+def resolve(proxy: Any) -> Any:  # noqa: PLR0912 - the leader's steps, inlined
     """Resolve a proxy and return its target.
 
     Calls the factory if no other thread is resolving the proxy, and waits
-    for that thread otherwise. With `target`, sets the target instead (an
-    assignment such as `proxy.__proxy_wrapped__ = x`): it waits for a
-    factory running in another thread, then stores `target`, so that the
-    assignment wins over the factory's result. This reads and writes the
-    slots only: it is what `Proxy` itself and its properties call.
+    for that thread otherwise. This reads and writes the slots only: it is
+    what `Proxy` itself and its properties call.
 
     Raises:
         ProxyResolveError: If the factory fails, if the proxy has no
@@ -151,78 +171,100 @@ def resolve(proxy: Any, target: Any = UNSET) -> Any:
     """
     key = id(proxy)
     while True:
-        # new_record(), inlined: this is every first use.
-        gate = _allocate_lock()
-        gate.acquire()
-        flight = [_get_ident(), gate, RUNNING]
+        flight: Record = [_get_ident(), RUNNING, False]
         try:
             current = _flights.setdefault(key, flight)
             if current is flight:  # this thread leads
-                target = _lead(proxy, target)
+                # Resolved by a flight just over? (peek(), inlined twice:
+                # this is every first use.)
+                try:
+                    target = _get_target(proxy)
+                except AttributeError:  # never initialized
+                    target = UNSET
+                if target is UNSET:
+                    try:
+                        result = _get_factory(proxy)()
+                    except Exception as error:
+                        raise _factory_error(proxy, error) from error
+                    if result is proxy:
+                        raise _factory_error(proxy, None)
+                    if flight[ASSIGNED]:  # the factory assigned one: it wins
+                        target = _get_target(proxy)
+                    else:
+                        _set_target(proxy, result)
+                        target = result
                 flight[OUTCOME] = DONE
-                return target
-            if target is not UNSET and current[LEADER] == flight[LEADER]:
-                # Assigned by the factory this thread is running: its
-                # leader (above, in an outer call) finds it and keeps it.
-                _set_target(proxy, target)
                 return target
         except BaseException as error:
             flight[OUTCOME] = error
             raise
         finally:
-            # Interrupts: see the module's docstring. No call comes before
-            # the release.
+            # The hand-over (see the module's docstring). No call comes
+            # before the gate is opened, so no interrupt can come between.
             if key in _flights and _flights[key] is flight:
                 del _flights[key]
-                gate.release()
-        wait_for(current)
+                flight += _OVER
+                if flight[HANDOVER] is not OVER:
+                    flight[HANDOVER].release()
+        target = _outcome_of(proxy, key, current)
         if target is not UNSET:
-            continue  # an assignment: store it once the factory is done
-        resolved = _slots.peek(proxy)
-        if resolved is not UNSET:
-            return resolved
-        failure = current[OUTCOME]
-        if isinstance(failure, ProxyResolveError):
-            # A fresh exception per thread: one instance raised in several
-            # threads at once would share (and garble) its traceback.
-            raise ProxyResolveError(failure.args[0], failure.cause) from failure.cause
-        if failure is RUNNING:
-            _forget(key, current)
+            return target
         # The leader was interrupted (or the proxy was unresolved again):
         # start over, leading or waiting.
 
 
-def _lead(proxy: Any, target: Any) -> Any:
-    """What the leader of a flight does: store `target`, or call the factory.
+def _outcome_of(proxy: Any, key: int, flight: Record) -> Any:
+    """Wait for another thread's flight; return the target, or `UNSET`.
 
-    Returns:
-        The target the proxy now holds.
+    Raises:
+        ProxyResolveError: The leader's error (a fresh one per thread: one
+            instance raised in several threads at once would share, and
+            garble, its traceback), or a cycle error.
     """
-    if target is not UNSET:
-        _set_target(proxy, target)
-        return target
-    # Resolved by a flight just over? (peek(), inlined twice: this is every
-    # first use.)
-    try:
-        target = _get_target(proxy)
-    except AttributeError:  # never initialized
-        target = UNSET
+    wait_for(flight)
+    target = _slots.peek(proxy)
     if target is not UNSET:
         return target
-    try:
-        result = _get_factory(proxy)()
-    except Exception as error:
-        raise _factory_error(proxy, error) from error
-    if result is proxy:
-        raise _factory_error(proxy, None)
-    try:
-        target = _get_target(proxy)
-    except AttributeError:  # (still) never initialized
-        target = UNSET
-    if target is UNSET:  # else the factory assigned one, which wins
-        _set_target(proxy, result)
-        target = result
-    return target
+    failure = flight[OUTCOME]
+    if isinstance(failure, ProxyResolveError):
+        raise ProxyResolveError(failure.args[0], failure.cause) from failure.cause
+    if failure is RUNNING:
+        _forget(key, flight)
+    return UNSET
+
+
+def assign(proxy: Any, target: Any) -> None:
+    """Set the target of a proxy (`proxy.__proxy_wrapped__ = target`).
+
+    If another thread's factory is running, wait for it, then store
+    `target`: the assignment wins over the factory's result. Inside the
+    proxy's own factory, store it at once: the factory's caller keeps it.
+    """
+    key = id(proxy)
+    me = _get_ident()
+    while True:
+        flight: Record = [me, RUNNING, False]
+        try:
+            current = _flights.setdefault(key, flight)
+            if current is flight:
+                _set_target(proxy, target)
+                flight[OUTCOME] = DONE
+                return
+            if current[LEADER] == me:
+                _set_target(proxy, target)
+                current[ASSIGNED] = True
+                return
+        except BaseException as error:
+            flight[OUTCOME] = error
+            raise
+        finally:
+            # The hand-over, as in `resolve`.
+            if key in _flights and _flights[key] is flight:
+                del _flights[key]
+                flight += _OVER
+                if flight[HANDOVER] is not OVER:
+                    flight[HANDOVER].release()
+        wait_for(current)
 
 
 def _factory_error(proxy: Any, error: Exception | None) -> ProxyResolveError:
@@ -276,13 +318,14 @@ def _describe(factory: object) -> str:
 
 
 def _forget(key: int, flight: Record) -> None:
-    # A flight over without an outcome: its leader was interrupted before it
-    # could record one (possible on CPython 3.10 only).
+    # A flight over without an outcome, which no exit path of `resolve`
+    # leaves: a defence, so that such a record could not make every later
+    # use of its proxy spin.
     with _lock:
         flight[OUTCOME] = ProxyResolveError(
             'The resolution of the proxy was interrupted.',
         )
-        if _flights.get(key) is flight:
+        if key in _flights and _flights[key] is flight:
             del _flights[key]
 
 
@@ -320,10 +363,17 @@ def wait_for(node: Record) -> None:
                 return
             if _waits_for(node, me):
                 raise _cycle_error()
+            if len(node) == HANDOVER:  # the first waiter brings the gate
+                gate = _allocate_lock()
+                gate.acquire()
+                node += (gate,)
+            gate = node[HANDOVER]
+            if gate is OVER:  # the leader was done first
+                return
             outer = _waiting.get(me)  # a wait that a signal handler interrupted
             _waiting[me] = node
             registered = True  # no call between: an interrupt cannot split them
-        with node[GATE]:
+        with gate:
             pass
     finally:
         # Plain dict operations (atomic, also on free-threaded builds): taking
@@ -356,7 +406,7 @@ def _waits_for(node: Record | None, me: int) -> bool:
 def _reset_after_fork() -> None:
     # The child has only the forking thread. The flights it leads still run
     # (using their proxies in the child is a cycle, as in the parent); the
-    # others' leaders are gone: open their gates for anyone who finds them.
+    # others' leaders are gone: hand them over for anyone who finds them.
     global _lock
     _lock = threading.RLock()
     me = _get_ident()
@@ -366,7 +416,9 @@ def _reset_after_fork() -> None:
                 'The thread resolving the proxy did not survive a fork.',
             )
             del _flights[key]
-            flight[GATE].release()
+            flight.extend(_OVER)
+            if flight[HANDOVER] is not OVER:
+                flight[HANDOVER].release()
     for ident in list(_waiting):
         if ident != me:
             del _waiting[ident]

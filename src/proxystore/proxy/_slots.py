@@ -156,9 +156,9 @@ def cache_defaults(proxy: Any, target: object) -> None:
         _set_hash(proxy, error)
 
 
-# The properties. `__proxy_wrapped__` resolves through `resolve`, which the
-# resolution module provides: it is looked up when first needed, so that this
-# module stays the bottom of the import graph.
+# The properties. `__proxy_wrapped__` resolves and assigns through `resolve`
+# and `assign`, which the resolution module provides: they are looked up when
+# first needed, so that this module stays the bottom of the import graph.
 
 
 def _read_target(proxy: Any) -> Any:
@@ -181,7 +181,12 @@ def _resolved(proxy: Any) -> bool:
 
 
 def _wrapped(proxy: Any) -> Any:
-    target = peek(proxy)
+    # peek(), inlined: subclasses that override __proxy_wrapped__ reach this
+    # on every operation, through super().__proxy_wrapped__.
+    try:
+        target = _get_target(proxy)
+    except AttributeError:  # never initialized
+        target = UNSET
     if target is UNSET:
         from proxystore.proxy._resolution import resolve
 
@@ -190,9 +195,9 @@ def _wrapped(proxy: Any) -> Any:
 
 
 def _assign(proxy: Any, target: Any) -> None:
-    from proxystore.proxy._resolution import resolve
+    from proxystore.proxy._resolution import assign
 
-    resolve(proxy, target)
+    assign(proxy, target)
 
 
 def _read_only(proxy: Any, *value: Any) -> None:
