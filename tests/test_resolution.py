@@ -596,6 +596,32 @@ def test_a_first_waiter_whose_gate_lands_after_the_hand_over_does_not_wait(
     assert not _waiting
 
 
+def test_an_interrupt_right_after_registering_takes_the_registration_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The window between `setdefault` registering this thread's flight and
+    # its result being bound: an interrupt there must leave nothing behind,
+    # and must wake a waiter that found the flight in that instant.
+    gate = threading.Lock()
+    gate.acquire()
+
+    class InterruptedRegistry(dict[int, Any]):
+        def setdefault(self, key: int, default: Any = None) -> Any:
+            registered = super().setdefault(key, default)
+            registered.append(gate)  # a waiter's gate, appended meanwhile
+            raise KeyboardInterrupt
+
+    registry = InterruptedRegistry()
+    monkeypatch.setattr(_resolution, '_flights', registry)
+    proxy = Proxy(lambda: 'value')
+    with pytest.raises(KeyboardInterrupt):
+        extract(proxy)
+    assert registry == {}
+    assert not gate.locked()  # the waiter was woken
+    monkeypatch.undo()
+    assert extract(proxy) == 'value'
+
+
 def test_a_flight_left_open_without_an_outcome_is_removed_and_resolved() -> None:
     # What no exit path of a leader leaves (a record handed over with no
     # outcome): a waiter removes the flight and starts over.

@@ -37,12 +37,14 @@ for users):
 
 Interrupts. CPython (3.10 to 3.14, free-threaded builds included) delivers
 asynchronous exceptions such as `KeyboardInterrupt`, and runs signal
-handlers, only at calls, backward jumps and function entries. A leader
-registers its flight inside `try`, and records its outcome and hands over
-in `except` and `finally` clauses whose instructions up to the opening of
-the gate are loads, stores, list and dict operations, with no call:
-whatever instruction an interrupt hits, the waiters are woken and nothing
-stays registered. A waiter registers and deregisters its wait inside one
+handlers, only at calls, backward jumps and function entries. An interrupt
+that lands right after the registering call takes the registration back
+(an `except` clause); from there to the leader's `try` no instruction can be
+interrupted; and the leader records its outcome and hands over in `except`
+and `finally` clauses whose instructions up to the opening of the gate are
+loads, stores, list and dict operations, with no call. So whatever
+instruction an interrupt hits, the waiters are woken and nothing stays
+registered. A waiter registers and deregisters its wait inside one
 `try`, so an interrupted wait leaves no edge behind and affects that call
 only.
 """
@@ -174,9 +176,19 @@ def resolve(proxy: Any) -> Any:  # noqa: PLR0912 - the leader's steps, inlined
         flight: Record = [_get_ident(), RUNNING, False]
         try:
             current = _flights.setdefault(key, flight)
-            if current is flight:  # this thread leads
-                # Resolved by a flight just over? (peek(), inlined twice:
-                # this is every first use.)
+        except BaseException:
+            # An interrupt right after the call, before `current` was bound:
+            # take back a registration it may have made (nobody else does).
+            if key in _flights and _flights[key] is flight:
+                del _flights[key]
+                flight += _OVER
+                if flight[HANDOVER] is not OVER:
+                    flight[HANDOVER].release()
+            raise
+        if current is flight:  # this thread leads (no call before the try)
+            try:
+                # Resolved by a flight just over? (peek(), inlined twice: this
+                # is every first use.)
                 try:
                     target = _get_target(proxy)
                 except AttributeError:  # never initialized
@@ -195,13 +207,12 @@ def resolve(proxy: Any) -> Any:  # noqa: PLR0912 - the leader's steps, inlined
                         target = result
                 flight[OUTCOME] = DONE
                 return target
-        except BaseException as error:
-            flight[OUTCOME] = error
-            raise
-        finally:
-            # The hand-over (see the module's docstring). No call comes
-            # before the gate is opened, so no interrupt can come between.
-            if key in _flights and _flights[key] is flight:
+            except BaseException as error:
+                flight[OUTCOME] = error
+                raise
+            finally:
+                # The hand-over (see the module's docstring). No call comes
+                # before the gate is opened, so no interrupt can come between.
                 del _flights[key]
                 flight += _OVER
                 if flight[HANDOVER] is not OVER:
