@@ -63,6 +63,17 @@ def test_pickle_carries_cached_unhashable_error() -> None:
     assert not is_resolved(copy_)
 
 
+def test_a_proxy_without_cached_defaults_pickles_the_same_every_time() -> None:
+    proxy = Proxy(SimpleFactory([1, 2]))
+    first = proxy.__reduce__()
+    assert first == (Proxy, (proxy.__proxy_factory__,))
+    assert proxy.__reduce__() == first  # nothing changed by the first pickle
+    assert proxy.__proxy_default_class__ is None
+    assert proxy.__proxy_default_hash__ is None
+    proxy.__proxy_default_class__ = list  # and caching still works after it
+    assert proxy.__reduce__()[1][1] is list
+
+
 @pytest.mark.parametrize('dumps', [cloudpickle.dumps, dill.dumps])
 def test_other_picklers(dumps: Any) -> None:
     proxy = Proxy(lambda: [1, 2, 3])  # a lambda: needs cloudpickle or dill

@@ -10,8 +10,9 @@ A proxy keeps four slots, defined by `_ProxySlots`, a private base class of
   rather than a raised exception; the slot is empty only on a proxy that never
   went through the constructor, and `peek` reads that as `UNSET` too.
 - `__proxy_default_class__`, `__proxy_default_hash__`: the cached class and
-  hash of the target; empty when nothing is cached (so creating a proxy
-  writes nothing for them).
+  hash of the target, or `None` for nothing cached. Creating a proxy writes
+  nothing to them (they start empty, which reads as `None` too); pickling
+  writes the `None` (see `cached_defaults`).
 
 `Proxy` declares the six public `__proxy_*` names as class attributes: the
 slots of `__proxy_factory__` as they are, and properties (below) for the
@@ -70,10 +71,8 @@ _get_target: Callable[[Any], Any] = _members['__proxy_target__'].__get__
 set_target: Callable[[Any, Any], None] = _members['__proxy_target__'].__set__
 _get_class = _members['__proxy_default_class__'].__get__
 _set_class = _members['__proxy_default_class__'].__set__
-_del_class = _members['__proxy_default_class__'].__delete__
 _get_hash = _members['__proxy_default_hash__'].__get__
 _set_hash = _members['__proxy_default_hash__'].__set__
-_del_hash = _members['__proxy_default_hash__'].__delete__
 del _members
 
 
@@ -111,16 +110,33 @@ def cached_hash(proxy: Any) -> int | Exception | None:
         return None
 
 
+def cached_defaults(proxy: Any) -> tuple[type | None, int | Exception | None]:
+    """The cached class and hash of the target, each `None` if not cached.
+
+    What pickling reads. A slot never written reads as `None`, through an
+    `AttributeError` caught here; this writes the `None` into it, so that
+    pickling the same proxy again raises nothing.
+    """
+    try:
+        default_class = _get_class(proxy)
+    except AttributeError:
+        default_class = None
+        _set_class(proxy, None)
+    try:
+        default_hash = _get_hash(proxy)
+    except AttributeError:
+        default_hash = None
+        _set_hash(proxy, None)
+    return default_class, default_hash  # pyright: ignore[reportUnknownVariableType]
+
+
 def set_cached_class(proxy: Any, value: object) -> None:
     """Cache the target's class; `None` caches nothing.
 
     Raises:
         TypeError: If `value` is neither a class nor `None`.
     """
-    if value is None:
-        if cached_class(proxy) is not None:
-            _del_class(proxy)
-    elif isinstance(value, type):
+    if value is None or isinstance(value, type):
         _set_class(proxy, value)
     else:
         raise TypeError(
@@ -135,10 +151,7 @@ def set_cached_hash(proxy: Any, value: object) -> None:
     Raises:
         TypeError: If `value` is not an int, an `Exception` or `None`.
     """
-    if value is None:
-        if cached_hash(proxy) is not None:
-            _del_hash(proxy)
-    elif isinstance(value, (int, Exception)):
+    if value is None or isinstance(value, (int, Exception)):
         _set_hash(proxy, value)
     else:
         raise TypeError(
