@@ -168,9 +168,7 @@ def test_subclass_target_is_apart_from_the_overhead_target(bench: Any) -> None:
         statement: (holds, detail)
         for statement, holds, detail in bench.check_targets(summary)
     }
-    overhead = results[
-        'overhead (time minus bare) at most half of proxystore 1.1.0 on every operation'
-    ]
+    overhead = results[OVERHEAD_TARGET]
     assert overhead == (
         True,
         f'{len(bench.OP_NAMES)}/{len(bench.OP_NAMES)} operations hold',
@@ -191,6 +189,28 @@ def test_subclass_target_is_apart_from_the_overhead_target(bench: Any) -> None:
     assert row == (
         '| checked: len | 100 | 400 | 500 | 4.00x | 0.80x | 300 | 400 | 0.75x |'
     )
+
+
+OVERHEAD_TARGET = (
+    'overhead (time minus bare) at most half of proxystore 1.1.0 on every'
+    ' operation (0.60 of it on create + first use)'
+)
+
+
+def test_a_first_use_may_take_more_of_proxystores_overhead(bench: Any) -> None:
+    # 0.55 of proxystore's overhead: within the first use's 0.60, not within
+    # the one half of every other operation.
+    times = _made_up_times(bench, bare=1e-7, ours=2e-7, proxystore=5e-7)
+    times['ours']['create + first use'] = 3.2e-7
+    sizes = dict.fromkeys(times, dict.fromkeys(bench.SIZES))
+    summary = {'impls': list(times), 'times_s': times, 'sizes': sizes}
+    results = {s: (h, d) for s, h, d in bench.check_targets(summary)}
+    assert results[OVERHEAD_TARGET][0] is True
+    times['ours']['len'] = 3.2e-7
+    results = {s: (h, d) for s, h, d in bench.check_targets(summary)}
+    holds, detail = results[OVERHEAD_TARGET]
+    assert holds is False
+    assert 'fails on len: 220 ns over bare vs limit 200 ns' in detail
 
 
 def test_report_of_results_without_subclass_operations(bench: Any) -> None:
