@@ -799,6 +799,19 @@ def test_a_target_the_factory_assigns_itself_wins() -> None:
     assert proxy == 'assigned inside'
 
 
+def test_a_target_the_factory_assigns_and_takes_back_leaves_the_result() -> None:
+    proxy: Any = None
+
+    def factory() -> str:
+        proxy.__proxy_wrapped__ = 'assigned inside'
+        del proxy.__proxy_wrapped__
+        return 'returned'
+
+    proxy = Proxy(factory)
+    assert extract(proxy) == 'returned'
+    assert proxy.__proxy_target__ == 'returned'
+
+
 def test_nested_failures_name_the_root_cause_once() -> None:
     def fail() -> int:
         raise ValueError('the root cause')

@@ -200,9 +200,10 @@ def resolve(proxy: Any) -> Any:  # noqa: PLR0912 - the leader's steps, inlined
                         raise _factory_error(proxy, error) from error
                     if result is proxy:
                         raise _factory_error(proxy, None)
-                    if flight[ASSIGNED]:  # the factory assigned one: it wins
-                        target = _get_target(proxy)
-                    else:
+                    # A target the factory assigned itself wins (unless it
+                    # also took it back).
+                    target = _get_target(proxy) if flight[ASSIGNED] else UNSET
+                    if target is UNSET:
                         _set_target(proxy, result)
                         target = result
                 flight[OUTCOME] = DONE
