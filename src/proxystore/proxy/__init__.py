@@ -517,7 +517,7 @@ def _restore(
 
 
 ProxyOr = TypeAliasType('ProxyOr', 'Proxy[T] | T', type_params=(T,))
-"""A `Proxy[T]` or a plain `T`: for code that takes either."""
+"""`ProxyOr[T]` is `Proxy[T] | T`: for code that takes a proxy or a plain value."""
 
 for _public in (
     ProxyResolveError,
