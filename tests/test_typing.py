@@ -230,7 +230,9 @@ def test_falls_back_to_any_when_the_lookup_fails(
 
 
 def _marked_block(markdown: str, marker: str) -> str:
-    match = re.search(rf'<!-- {marker} -->\n```\w+\n(.*?)```', markdown, re.DOTALL)
+    match = re.search(
+        rf'<!-- {marker} -->\n```\w+[^\n]*\n(.*?)```', markdown, re.DOTALL
+    )
     assert match is not None, f'no block marked {marker!r}'
     return match[1]
 
