@@ -258,7 +258,8 @@ class Proxy(_ProxySlots, Generic[T], metaclass=ProxyType):
                 'Cannot pickle a proxy that is not initialized: '
                 '__proxy_factory__ is missing.',
             ) from None
-        default_class, default_hash = _slots.cached_defaults(self)
+        default_class = _slots.cached_class(self)
+        default_hash = _slots.cached_hash(self)
         cls = type(self)
         if cls is Proxy:
             if default_class is None and default_hash is None:

@@ -11,8 +11,8 @@ A proxy keeps four slots, defined by `_ProxySlots`, a private base class of
   went through the constructor, and `peek` reads that as `UNSET` too.
 - `__proxy_default_class__`, `__proxy_default_hash__`: the cached class and
   hash of the target, or `None` for nothing cached. Creating a proxy writes
-  nothing to them (they start empty, which reads as `None` too); pickling
-  writes the `None` (see `cached_defaults`).
+  nothing to them (they start empty, which reads as `None` too); the first
+  read writes the `None` (see `cached_class`).
 
 `Proxy` declares the six public `__proxy_*` names as class attributes: the
 slots of `__proxy_factory__` as they are, and properties (below) for the
@@ -94,11 +94,18 @@ def unresolve(proxy: Any) -> None:
     set_target(proxy, UNSET)
 
 
+# A default slot never written reads as `None`, through an AttributeError
+# caught here; the first such read stores the `None`, so that later ones
+# (pickling the same proxy again, Dask probing it for each special name)
+# raise nothing.
+
+
 def cached_class(proxy: Any) -> type | None:
     """The cached class of the target, or `None`."""
     try:
         return _get_class(proxy)  # type: ignore[no-any-return]
     except AttributeError:
+        _set_class(proxy, None)
         return None
 
 
@@ -107,27 +114,8 @@ def cached_hash(proxy: Any) -> int | Exception | None:
     try:
         return _get_hash(proxy)  # type: ignore[no-any-return]
     except AttributeError:
-        return None
-
-
-def cached_defaults(proxy: Any) -> tuple[type | None, int | Exception | None]:
-    """The cached class and hash of the target, each `None` if not cached.
-
-    What pickling reads. A slot never written reads as `None`, through an
-    `AttributeError` caught here; this writes the `None` into it, so that
-    pickling the same proxy again raises nothing.
-    """
-    try:
-        default_class = _get_class(proxy)
-    except AttributeError:
-        default_class = None
-        _set_class(proxy, None)
-    try:
-        default_hash = _get_hash(proxy)
-    except AttributeError:
-        default_hash = None
         _set_hash(proxy, None)
-    return default_class, default_hash  # pyright: ignore[reportUnknownVariableType]
+        return None
 
 
 def set_cached_class(proxy: Any, value: object) -> None:
