@@ -65,6 +65,24 @@ class Gated:
         return self.value
 
 
+def run_all(threads: list[threading.Thread], switch_interval: float | None) -> None:
+    """Start the threads and join them (60 s each at most), at that interval.
+
+    With `switch_interval` `None`, CPython's own; the interval is restored
+    afterwards. The caller checks that no thread is still alive.
+    """
+    previous = sys.getswitchinterval()
+    if switch_interval is not None:
+        sys.setswitchinterval(switch_interval)
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        sys.setswitchinterval(previous)
+
+
 def use_together(proxy: Any, threads: int = THREADS) -> list[Any]:
     barrier = threading.Barrier(threads)
 
@@ -331,17 +349,8 @@ def test_stress_the_hand_over_races_the_first_waiter(
             if extract(proxy) != index:
                 wrong.append(index)
 
-    previous = sys.getswitchinterval()
-    if switch_interval is not None:
-        sys.setswitchinterval(switch_interval)
-    try:
-        workers = [threading.Thread(target=run, daemon=True) for _ in range(threads)]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join(timeout=60)
-    finally:
-        sys.setswitchinterval(previous)
+    workers = [threading.Thread(target=run, daemon=True) for _ in range(threads)]
+    run_all(workers, switch_interval)
     assert not any(worker.is_alive() for worker in workers), 'hang'
     assert wrong == []
     assert calls == [1] * count
@@ -874,20 +883,11 @@ def test_stress_a_graph_of_proxies_resolves_each_once(
         except BaseException as error:  # reported below
             errors.append(error)
 
-    previous = sys.getswitchinterval()
-    if switch_interval is not None:
-        sys.setswitchinterval(switch_interval)
-    try:
-        threads = [
-            threading.Thread(target=run, args=pair, daemon=True)
-            for pair in zip(orders, results, strict=True)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-    finally:
-        sys.setswitchinterval(previous)
+    threads = [
+        threading.Thread(target=run, args=pair, daemon=True)
+        for pair in zip(orders, results, strict=True)
+    ]
+    run_all(threads, switch_interval)
     assert not any(thread.is_alive() for thread in threads), 'hang'
     assert errors == []
     assert calls == [1] * count
