@@ -614,10 +614,13 @@ def test_an_interrupt_right_after_registering_takes_the_registration_back(
     gate = threading.Lock()
     gate.acquire()
 
+    flights: list[Any] = []
+
     class InterruptedRegistry(dict[int, Any]):
         def setdefault(self, key: int, default: Any = None) -> Any:
             registered = super().setdefault(key, default)
             registered.append(gate)  # a waiter's gate, appended meanwhile
+            flights.append(registered)
             raise KeyboardInterrupt
 
     registry = InterruptedRegistry()
@@ -627,6 +630,9 @@ def test_an_interrupt_right_after_registering_takes_the_registration_back(
         extract(proxy)
     assert registry == {}
     assert not gate.locked()  # the waiter was woken
+    # ... to an outcome that makes it start over, not an error to raise.
+    (flight,) = flights
+    assert isinstance(flight[OUTCOME], KeyboardInterrupt)
     monkeypatch.undo()
     assert extract(proxy) == 'value'
 
@@ -642,8 +648,12 @@ def test_a_flight_left_open_without_an_outcome_is_removed_and_resolved() -> None
         assert extract(proxy) == 'value'
     finally:
         _flights.pop(id(proxy), None)
-    assert isinstance(stale[OUTCOME], ProxyResolveError)
+    assert stale[OUTCOME] is _resolution.ABANDONED
     assert id(proxy) not in _flights
+    # Another thread that waited on the same record starts over too: the
+    # record holds no error of the leader's for it to raise.
+    other = Proxy(lambda: 'other')
+    assert _resolution._outcome_of(other, id(other), stale) is _resolution.UNSET
 
 
 def test_after_fork_the_child_releases_what_other_threads_led() -> None:

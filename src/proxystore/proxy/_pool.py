@@ -25,6 +25,7 @@ from typing import Any
 from typing import TypeVar
 
 from proxystore.proxy import _resolution
+from proxystore.proxy._resolution import ABANDONED
 from proxystore.proxy._resolution import HANDOVER
 from proxystore.proxy._resolution import LEADER
 from proxystore.proxy._resolution import OUTCOME
@@ -91,7 +92,7 @@ class _Job:
                 # The hand-over of `_resolution.resolve`, for the job's
                 # waiters: no call before the gate is opened.
                 if record[OUTCOME] is RUNNING:  # cancelled, or interrupted
-                    record[OUTCOME] = False
+                    record[OUTCOME] = ABANDONED
                 record += (OVER,)
                 if record[HANDOVER] is not OVER:
                     record[HANDOVER].release()

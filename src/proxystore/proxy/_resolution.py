@@ -62,6 +62,7 @@ from proxystore.proxy import _slots
 from proxystore.proxy._slots import UNSET
 
 __all__ = [
+    'ABANDONED',
     'ASSIGNED',
     'HANDOVER',
     'LEADER',
@@ -105,6 +106,9 @@ RUNNING: Any = None
 """The outcome of a flight (or job) still running."""
 DONE: Any = True
 """The outcome of a flight whose leader stored the target."""
+ABANDONED: Any = False
+"""The outcome of a flight (or job) that ended with neither a target nor an
+error to share (cancelled, or cut short): whoever waited for it starts over."""
 
 
 class _Over:
@@ -176,9 +180,11 @@ def resolve(proxy: Any) -> Any:  # noqa: PLR0912 - the leader's steps, inlined
         flight: Record = [_get_ident(), RUNNING, False]
         try:
             current = _flights.setdefault(key, flight)
-        except BaseException:
+        except BaseException as error:
             # An interrupt right after the call, before `current` was bound:
-            # take back a registration it may have made (nobody else does).
+            # take back a registration it may have made (nobody else does),
+            # with its outcome, as every other exit does.
+            flight[OUTCOME] = error
             if key in _flights and _flights[key] is flight:
                 del _flights[key]
                 flight += _OVER
@@ -332,11 +338,10 @@ def _describe(factory: object) -> str:
 def _forget(key: int, flight: Record) -> None:
     # A flight over without an outcome, which no exit path of `resolve`
     # leaves: a defence, so that such a record could not make every later
-    # use of its proxy spin.
+    # use of its proxy spin. Its waiters all start over: the outcome says
+    # that the flight ended with no error of its own to share.
     with _lock:
-        flight[OUTCOME] = ProxyResolveError(
-            'The resolution of the proxy was interrupted.',
-        )
+        flight[OUTCOME] = ABANDONED
         if key in _flights and _flights[key] is flight:
             del _flights[key]
 
