@@ -10,7 +10,8 @@ the package is in its private modules: `_slots` (the proxy's state and its
 `__proxy_*` attributes), `_forwarding` (how the table is compiled),
 `_operations` (what forwarded operations call), `_subclass` (the metaclass:
 subclasses' own names), `_resolution` and `_pool` (resolution, in the
-calling thread or in the background), `_helpers` and `_locker`.
+calling thread or in the background), `_audit` (recording, logging and
+forbidding resolutions), `_helpers` and `_locker`.
 """
 
 # Targets are of any type: values taken from them are Any by design.
@@ -40,6 +41,12 @@ from typing_extensions import TypeAliasType
 
 from proxystore.proxy import _operations as ops
 from proxystore.proxy import _slots
+from proxystore.proxy._audit import ImplicitResolutionError
+from proxystore.proxy._audit import ImplicitResolutionWarning
+from proxystore.proxy._audit import Resolution
+from proxystore.proxy._audit import forbid_implicit_resolution
+from proxystore.proxy._audit import record_resolutions
+from proxystore.proxy._errors import ProxyResolveError
 from proxystore.proxy._forwarding import forward
 from proxystore.proxy._helpers import extract
 from proxystore.proxy._helpers import get_factory
@@ -47,7 +54,6 @@ from proxystore.proxy._helpers import is_resolved
 from proxystore.proxy._helpers import resolve
 from proxystore.proxy._helpers import resolve_async
 from proxystore.proxy._locker import ProxyLocker
-from proxystore.proxy._resolution import ProxyResolveError
 from proxystore.proxy._resolution import resolve as _resolve  # noqa: F401
 from proxystore.proxy._slots import UNSET as _UNSET
 from proxystore.proxy._slots import DefaultClassType
@@ -67,13 +73,18 @@ __all__ = [
     'DefaultClassType',
     'DefaultHashType',
     'FactoryType',
+    'ImplicitResolutionError',
+    'ImplicitResolutionWarning',
     'Proxy',
     'ProxyLocker',
     'ProxyOr',
     'ProxyResolveError',
+    'Resolution',
     'extract',
+    'forbid_implicit_resolution',
     'get_factory',
     'is_resolved',
+    'record_resolutions',
     'resolve',
     'resolve_async',
 ]
@@ -521,8 +532,13 @@ ProxyOr = TypeAliasType('ProxyOr', 'Proxy[T] | T', type_params=(T,))
 """`ProxyOr[T]` is `Proxy[T] | T`: for code that takes a proxy or a plain value."""
 
 for _public in (
+    ImplicitResolutionError,
+    ImplicitResolutionWarning,
     ProxyResolveError,
+    Resolution,
     extract,
+    forbid_implicit_resolution,
+    record_resolutions,
     get_factory,
     is_resolved,
     resolve,

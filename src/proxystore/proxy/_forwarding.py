@@ -31,7 +31,18 @@ from collections.abc import Callable
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ['SLOT', 'WRAPPED', 'Rule', 'compile_methods', 'forward', 'rules_of']
+__all__ = [
+    'FILENAMES',
+    'SLOT',
+    'WRAPPED',
+    'Rule',
+    'compile_methods',
+    'forward',
+    'rules_of',
+]
+
+FILENAMES: set[str] = set()
+"""The file names of the compiled methods' code (each class has its own)."""
 
 # CPython 3.12+ compiles `super(C, obj).name` to a lookup done in C, with no
 # call and no super object: the cheapest read of a slot past the proxy's own
@@ -220,6 +231,7 @@ def compile_methods(
     filename = f'<{namespace["__name__"]}.{qualname} {kind}>'
     # Registered so that tracebacks through a forwarded method show its line.
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    FILENAMES.add(filename)
     local: dict[str, Any] = {}
     exec(compile(source, filename, 'exec'), namespace, local)
     methods = dict(zip(names, local['__create_methods__'](**closure), strict=True))

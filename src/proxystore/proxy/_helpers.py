@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
 
+from proxystore.proxy import _audit
 from proxystore.proxy import _slots
 from proxystore.proxy._pool import submit
 from proxystore.proxy._resolution import resolve as _resolve
@@ -148,3 +149,13 @@ def resolve_async(proxy: Proxy[T]) -> Future[T]:
     future: Future[T] = Future()
     future.set_result(extract(proxy))
     return future
+
+
+# Resolutions that these run are explicit (see _audit).
+_audit.EXPLICIT.update(
+    {
+        extract.__code__: 'extract',
+        resolve.__code__: 'resolve',
+        resolve_async.__code__: 'resolve_async',
+    }
+)

@@ -24,21 +24,24 @@ from queue import SimpleQueue
 from typing import Any
 from typing import TypeVar
 
+from proxystore.proxy import _audit
 from proxystore.proxy import _resolution
+from proxystore.proxy._errors import ProxyResolveError
 from proxystore.proxy._resolution import ABANDONED
 from proxystore.proxy._resolution import HANDOVER
 from proxystore.proxy._resolution import LEADER
 from proxystore.proxy._resolution import OUTCOME
 from proxystore.proxy._resolution import OVER
 from proxystore.proxy._resolution import RUNNING
-from proxystore.proxy._resolution import ProxyResolveError
 from proxystore.proxy._resolution import new_record
 
 __all__ = ['Pool', 'submit']
 
 T = TypeVar('T')
 
-_logger = logging.getLogger('proxystore.proxy')
+# Where concurrent.futures reports a raising done-callback too. (The
+# proxystore.proxy logger has a NullHandler: this must show by default.)
+_logger = logging.getLogger('concurrent.futures')
 
 
 class _Job:
@@ -175,6 +178,16 @@ class Pool:
                 # A done-callback raised (a SystemExit, say): the job is
                 # complete; report it and keep serving.
                 _logger.exception('Exception in a done-callback of %r', job.future)
+
+
+# Resolutions that these run are explicit (see _audit).
+_audit.EXPLICIT.update(
+    {
+        Pool._work.__code__: 'resolve_async',  # pyright: ignore[reportPrivateUsage]
+        _JobFuture.result.__code__: 'resolve_async',  # pyright: ignore[reportUnknownMemberType]
+        _JobFuture.exception.__code__: 'resolve_async',  # pyright: ignore[reportUnknownMemberType]
+    }
+)
 
 
 def _max_workers() -> int:

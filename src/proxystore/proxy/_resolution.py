@@ -56,9 +56,12 @@ from __future__ import annotations
 
 import os
 import threading
+from logging import DEBUG
 from typing import Any
 
+from proxystore.proxy import _audit
 from proxystore.proxy import _slots
+from proxystore.proxy._errors import ProxyResolveError
 from proxystore.proxy._slots import UNSET
 
 __all__ = [
@@ -76,30 +79,6 @@ __all__ = [
     'resolve',
     'wait_for',
 ]
-
-
-class ProxyResolveError(Exception):
-    """Error raised when a proxy cannot be resolved.
-
-    Raised when the factory raises an `Exception`, when the proxy has no
-    factory (or one that is not callable), and when factories wait on each
-    other in a cycle. The proxy stays unresolved, so a later use calls the
-    factory again.
-
-    Args:
-        message: What went wrong.
-        cause: The exception that prevented the resolution, if any.
-
-    Attributes:
-        cause: The exception that prevented the resolution, or `None`.
-    """
-
-    def __init__(self, message: str, cause: BaseException | None = None) -> None:
-        super().__init__(message)
-        self.cause = cause
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return type(self), (self.args[0], self.cause)
 
 
 RUNNING: Any = None
@@ -162,9 +141,12 @@ _get_ident = threading.get_ident
 _get_target = _slots._get_target  # pyright: ignore[reportPrivateUsage]
 _get_factory = _slots.get_factory
 _set_target = _slots.set_target
+# logging's cache of the logger's isEnabledFor() answers, which it empties
+# whenever levels change (an empty dict, always asking, if it has none).
+_log_cache: dict[int, bool] = getattr(_audit.logger, '_cache', {})
 
 
-def resolve(proxy: Any) -> Any:  # noqa: PLR0912 - the leader's steps, inlined
+def resolve(proxy: Any) -> Any:  # noqa: PLR0912, PLR0915 - the leader's steps, inlined
     """Resolve a proxy and return its target.
 
     Calls the factory if no other thread is resolving the proxy, and waits
@@ -175,6 +157,18 @@ def resolve(proxy: Any) -> Any:  # noqa: PLR0912 - the leader's steps, inlined
         ProxyResolveError: If the factory fails, if the proxy has no
             (callable) factory, or if the factories wait on each other.
     """
+    # Does anyone watch resolutions (record_resolutions() or
+    # forbid_implicit_resolution() in some thread, or the log at DEBUG)? If
+    # so, _audit checks this one and gives the factory through a reader that
+    # times and reports its call. The log's answer is logging's own cache of
+    # isEnabledFor(DEBUG), read without a call: this runs on every first use.
+    factory_of = _get_factory
+    try:
+        debug = _log_cache[DEBUG]
+    except KeyError:  # not asked since the levels changed
+        debug = None
+    if _audit.blocks or debug is not False:
+        factory_of = _audit.watch(proxy)
     key = id(proxy)
     while True:
         flight: Record = [_get_ident(), RUNNING, False]
@@ -201,8 +195,10 @@ def resolve(proxy: Any) -> Any:  # noqa: PLR0912 - the leader's steps, inlined
                     target = UNSET
                 if target is UNSET:
                     try:
-                        result = _get_factory(proxy)()
+                        result = factory_of(proxy)()
                     except Exception as error:
+                        if factory_of is _get_factory:  # else it was reported
+                            _audit.failed(proxy, error)
                         raise _factory_error(proxy, error) from error
                     if result is proxy:
                         raise _factory_error(proxy, None)
