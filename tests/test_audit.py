@@ -273,7 +273,7 @@ def test_threads_recording_at_once_see_only_their_own() -> None:
         sys.setswitchinterval(interval)
     for n in range(4):
         assert seen[n] == [f"Counting('{n}-{i}')" for i in range(50)]
-    assert _audit.blocks == 0
+    assert _audit._blocks == 0
 
 
 def test_a_long_factory_repr_is_cut() -> None:
@@ -388,7 +388,7 @@ def test_forbid_blocks_nest_the_innermost_deciding() -> None:
         with pytest.raises(ImplicitResolutionError):
             str(Proxy(Counting()))
     assert str(Proxy(Counting('free'))) == 'free'
-    assert _audit.blocks == 0
+    assert _audit._blocks == 0
 
 
 def test_a_failing_factory_inside_forbid_gives_its_own_error() -> None:
@@ -522,3 +522,47 @@ def test_an_unconfigured_application_prints_nothing() -> None:
         check=True,
     )
     assert (done.stdout, done.stderr) == ('caught\n', '')
+
+
+def test_logging_disable_takes_effect_at_once(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG, logger='proxystore.proxy'):
+        logging.disable(logging.CRITICAL)
+        try:
+            str(Proxy(Counting('silenced')))
+        finally:
+            logging.disable(logging.NOTSET)
+        str(Proxy(Counting('heard')))
+    messages = [r.getMessage() for r in caplog.records if r.name == 'proxystore.proxy']
+    assert len(messages) == 1
+    assert "Counting('heard')" in messages[0]
+
+
+def test_the_resolver_skips_the_audit_while_nobody_watches(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger='proxystore.proxy'):
+        str(Proxy(Counting()))  # asks the logger once, and remembers
+        assert not _audit.watching
+        with record_resolutions():
+            assert _audit.watching
+        assert not _audit.watching
+        logging.getLogger('proxystore.proxy').setLevel(logging.DEBUG)
+        assert _audit.watching  # to be asked again
+
+
+def test_without_the_logging_hook_the_logger_is_asked_every_time(
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(_audit, '_HOOKED', False)
+    monkeypatch.setattr(_audit, '_debug', None)
+    monkeypatch.setattr(_audit, 'watching', True)
+    with caplog.at_level(logging.DEBUG, logger='proxystore.proxy'):
+        logging.getLogger('proxystore.proxy').setLevel(logging.WARNING)
+        str(Proxy(Counting('quiet')))
+        assert _audit.watching
+        logging.getLogger('proxystore.proxy').setLevel(logging.DEBUG)
+        str(Proxy(Counting('heard')))
+    messages = [r.getMessage() for r in caplog.records if r.name == 'proxystore.proxy']
+    assert len(messages) == 1
+    assert "Counting('heard')" in messages[0]

@@ -1,9 +1,9 @@
 """Resolutions you can see: record them, log them, forbid the implicit ones.
 
 The resolver (`_resolution.resolve`) asks `watch` about every resolution it
-starts, but only while a block of this module is open in some thread
-(`blocks`) or the `proxystore.proxy` logger may be enabled for DEBUG: with
-neither, a first use costs two checks and no call. `watch` finds, in one
+starts, but only while a block of this module is open in some thread or the
+`proxystore.proxy` logger may be enabled for DEBUG (`watching`): with
+neither, a first use costs one check. `watch` finds, in one
 walk of the stack, the frame that triggered the resolution and the
 operation it ran; it raises or warns in a forbidding block, and gives the
 resolver the factory through a `Watch`, which times and reports the call.
@@ -54,12 +54,66 @@ logger = logging.getLogger('proxystore.proxy')
 # configured logging.
 logger.addHandler(logging.NullHandler())
 
-blocks: int = 0
-"""How many `record_resolutions` and `forbid_implicit_resolution` blocks are
-open, in all threads: while none is, the resolver skips `watch` (unless the
-logger wants DEBUG records). A thread always sees its own updates, which is
-all the resolver needs: the blocks that apply to it are its own."""
-_blocks_lock = threading.Lock()
+watching: bool = True
+"""Whether the resolver must call `watch`: a block of this module is open in
+some thread, or the logger may be enabled for DEBUG. The resolver reads it
+on every resolution; it is written under `_state_lock` only, by `_update`. A
+thread always sees its own updates, which is all the resolver needs for the
+blocks (those that apply to a thread are its own)."""
+
+_state_lock = threading.Lock()
+_blocks = 0
+"""How many blocks are open, in all threads."""
+_debug: bool | None = None
+"""The logger's answer to isEnabledFor(DEBUG), `None` if it must be asked."""
+_generation = 0
+"""How many times logging has changed levels since this module was imported."""
+
+
+def _update() -> None:
+    # Under _state_lock.
+    global watching
+    watching = _blocks > 0 or _debug is not False
+
+
+class _LevelCache(dict[int, bool]):
+    """The logger's cache of its `isEnabledFor` answers.
+
+    logging empties every logger's cache (with `clear()`) whenever a level
+    changes anywhere, or logging is disabled: that is when the answer the
+    resolver relies on must be asked again. This runs inside logging's lock;
+    `_state_lock` is never held while logging's is taken, so the two locks
+    cannot deadlock.
+    """
+
+    def clear(self) -> None:
+        global _debug, _generation
+        super().clear()
+        with _state_lock:
+            _generation += 1
+            _debug = None
+            _update()
+
+
+def _debug_enabled() -> bool:
+    """Ask the logger whether it is enabled for DEBUG; remember the answer."""
+    global _debug
+    generation = _generation
+    enabled = logger.isEnabledFor(logging.DEBUG)
+    with _state_lock:
+        # Unless logging changed levels meanwhile (the answer may be stale).
+        if _HOOKED and generation == _generation:
+            _debug = enabled
+            _update()
+    return enabled
+
+
+# Without a cache of the expected kind to hook (on an interpreter whose logging
+# works otherwise), the answer is never remembered: the resolver asks every
+# time, which is correct, only slower.
+_HOOKED = isinstance(getattr(logger, '_cache', None), dict)
+if _HOOKED:
+    logger._cache = _LevelCache(logger._cache)  # type: ignore[attr-defined]
 
 _recorders: ContextVar[tuple[list[Resolution], ...]] = ContextVar(
     'proxystore.proxy.recorders',
@@ -217,15 +271,17 @@ def forbid_implicit_resolution(*, warn: bool = False) -> Generator[None, None, N
 
 
 def _open() -> None:
-    global blocks
-    with _blocks_lock:
-        blocks += 1
+    global _blocks
+    with _state_lock:
+        _blocks += 1
+        _update()
 
 
 def _close() -> None:
-    global blocks
-    with _blocks_lock:
-        blocks -= 1
+    global _blocks
+    with _state_lock:
+        _blocks -= 1
+        _update()
 
 
 class Watch:
@@ -296,8 +352,7 @@ class Watch:
 def watch(proxy: Any) -> Callable[[Any], Any]:
     """Check a resolution that is about to start; return its factory reader.
 
-    Called by the resolver, first, for every resolution while `blocks` is
-    not zero or the logger may be enabled for DEBUG.
+    Called by the resolver, first, for every resolution while `watching`.
 
     Returns:
         What the resolver reads the factory with: the slot's reader, or a
@@ -309,7 +364,7 @@ def watch(proxy: Any) -> Callable[[Any], Any]:
     """
     forbid = _forbidding.get()
     recorders = _recorders.get()
-    log = logger.isEnabledFor(logging.DEBUG)
+    log = _debug_enabled()
     if not (forbid or recorders or log):
         return _slots.get_factory
     site = _Site(proxy, sys._getframe(2))  # past watch() and resolve()

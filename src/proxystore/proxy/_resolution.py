@@ -56,7 +56,6 @@ from __future__ import annotations
 
 import os
 import threading
-from logging import DEBUG
 from typing import Any
 
 from proxystore.proxy import _audit
@@ -141,12 +140,9 @@ _get_ident = threading.get_ident
 _get_target = _slots._get_target  # pyright: ignore[reportPrivateUsage]
 _get_factory = _slots.get_factory
 _set_target = _slots.set_target
-# logging's cache of the logger's isEnabledFor() answers, which it empties
-# whenever levels change (an empty dict, always asking, if it has none).
-_log_cache: dict[int, bool] = getattr(_audit.logger, '_cache', {})
 
 
-def resolve(proxy: Any) -> Any:  # noqa: PLR0912, PLR0915 - the leader's steps, inlined
+def resolve(proxy: Any) -> Any:  # noqa: PLR0912 - the leader's steps, inlined
     """Resolve a proxy and return its target.
 
     Calls the factory if no other thread is resolving the proxy, and waits
@@ -160,14 +156,9 @@ def resolve(proxy: Any) -> Any:  # noqa: PLR0912, PLR0915 - the leader's steps, 
     # Does anyone watch resolutions (record_resolutions() or
     # forbid_implicit_resolution() in some thread, or the log at DEBUG)? If
     # so, _audit checks this one and gives the factory through a reader that
-    # times and reports its call. The log's answer is logging's own cache of
-    # isEnabledFor(DEBUG), read without a call: this runs on every first use.
+    # times and reports its call.
     factory_of = _get_factory
-    try:
-        debug = _log_cache[DEBUG]
-    except KeyError:  # not asked since the levels changed
-        debug = None
-    if _audit.blocks or debug is not False:
+    if _audit.watching:
         factory_of = _audit.watch(proxy)
     key = id(proxy)
     while True:
