@@ -452,17 +452,19 @@ def test_the_error_pickles() -> None:
 # Logging.
 
 
+def _logged(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == 'proxystore.proxy']
+
+
 def test_resolutions_are_logged_at_debug(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.DEBUG, logger='proxystore.proxy'):
         line = _line() + 1
         str(Proxy(Counting('abc')))
-    (record,) = [r for r in caplog.records if r.name == 'proxystore.proxy']
+    (record,) = _logged(caplog)
     assert record.levelno == logging.DEBUG
     message = record.getMessage()
-    assert "Counting('abc')" in message
-    assert '__str__' in message
-    assert f'{__file__}:{line}' in message
-    assert ' ms' in message
+    for part in ("Counting('abc')", '__str__', f'{__file__}:{line}', ' ms'):
+        assert part in message
 
 
 def test_failures_are_logged_at_warning(caplog: pytest.LogCaptureFixture) -> None:
@@ -472,12 +474,11 @@ def test_failures_are_logged_at_warning(caplog: pytest.LogCaptureFixture) -> Non
             line = _line() + 2
             with pytest.raises(ProxyResolveError):
                 str(Proxy(_fail))
-        (record,) = [r for r in caplog.records if r.name == 'proxystore.proxy']
+        (record,) = _logged(caplog)
         assert record.levelno == logging.WARNING
         message = record.getMessage()
-        assert '_fail' in message
-        assert 'the store is down' in message
-        assert f'{__file__}:{line}' in message
+        for part in ('_fail', 'the store is down', f'{__file__}:{line}'):
+            assert part in message
 
 
 def test_nothing_is_formatted_while_nobody_watches(
@@ -487,7 +488,7 @@ def test_nothing_is_formatted_while_nobody_watches(
     with caplog.at_level(logging.WARNING, logger='proxystore.proxy'):
         assert str(Proxy(factory)) == 'abc'
     assert factory.reprs == 0
-    assert not [r for r in caplog.records if r.name == 'proxystore.proxy']
+    assert not _logged(caplog)
 
 
 def test_a_level_change_takes_effect_at_once(caplog: pytest.LogCaptureFixture) -> None:
@@ -499,7 +500,7 @@ def test_a_level_change_takes_effect_at_once(caplog: pytest.LogCaptureFixture) -
         str(Proxy(Counting('heard')))
         logger.setLevel(logging.WARNING)
         str(Proxy(Counting('quiet again')))
-    messages = [r.getMessage() for r in caplog.records if r.name == 'proxystore.proxy']
+    messages = [r.getMessage() for r in _logged(caplog)]
     assert len(messages) == 1
     assert "Counting('heard')" in messages[0]
 
@@ -532,7 +533,7 @@ def test_logging_disable_takes_effect_at_once(caplog: pytest.LogCaptureFixture) 
         finally:
             logging.disable(logging.NOTSET)
         str(Proxy(Counting('heard')))
-    messages = [r.getMessage() for r in caplog.records if r.name == 'proxystore.proxy']
+    messages = [r.getMessage() for r in _logged(caplog)]
     assert len(messages) == 1
     assert "Counting('heard')" in messages[0]
 
@@ -563,6 +564,6 @@ def test_without_the_logging_hook_the_logger_is_asked_every_time(
         assert _audit.watching
         logging.getLogger('proxystore.proxy').setLevel(logging.DEBUG)
         str(Proxy(Counting('heard')))
-    messages = [r.getMessage() for r in caplog.records if r.name == 'proxystore.proxy']
+    messages = [r.getMessage() for r in _logged(caplog)]
     assert len(messages) == 1
     assert "Counting('heard')" in messages[0]
