@@ -65,7 +65,15 @@ class Checked(Proxy[Any]):
 
     @property
     def __proxy_wrapped__(self) -> Any:
-        return super().__proxy_wrapped__
+        return self.check(super().__proxy_wrapped__)
+
+    @staticmethod
+    def check(target: Any) -> Any:
+        return target
+
+    @classmethod
+    def kind(cls) -> str:
+        return cls.__name__
 
 
 # Recording.
@@ -567,3 +575,24 @@ def test_without_the_logging_hook_the_logger_is_asked_every_time(
     messages = [r.getMessage() for r in _logged(caplog)]
     assert len(messages) == 1
     assert "Counting('heard')" in messages[0]
+
+
+def test_failures_are_not_logged_below_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    for level in (logging.ERROR, logging.DEBUG):
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG, logger='proxystore.proxy'):
+            logging.getLogger('proxystore.proxy').setLevel(level)
+            with record_resolutions() as resolutions, pytest.raises(ProxyResolveError):
+                str(Proxy(_fail))
+        assert not resolutions[0].succeeded
+        expected = [] if level == logging.ERROR else [logging.WARNING]
+        assert [r.levelno for r in _logged(caplog)] == expected
+
+
+def test_a_site_without_a_frame() -> None:
+    site = _audit._Site(Proxy(Counting()), None)
+    assert site.location is None
+    assert site.where() == '<no Python frame>'
+    assert (site.operation, site.explicit) == ('resolve', True)

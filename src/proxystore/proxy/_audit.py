@@ -496,8 +496,8 @@ def _summary(frame: FrameType) -> traceback.FrameSummary:
 
 
 def _operation(entry: FrameType | None) -> tuple[str, bool]:
-    if entry is None:  # the resolver called from C code, say
-        return 'resolve', False
+    if entry is None:  # the resolver itself, called from outside
+        return 'resolve', True
     code = entry.f_code
     name = EXPLICIT.get(code)
     if name is not None:
