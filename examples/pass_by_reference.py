@@ -113,7 +113,10 @@ def main(argv: list[str] | None = None) -> None:
     """Run the comparison and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        '--size-mb', type=float, default=100, help='array size in MB, 10**6 bytes (default 100)'
+        '--size-mb',
+        type=float,
+        default=100,
+        help='array size in MB, 10**6 bytes (default 100)',
     )
     parser.add_argument(
         '--tasks', type=int, default=8, help='number of tasks (default 8)'

@@ -27,7 +27,8 @@ def test_unreleased_comes_first_with_its_sections() -> None:
 
 def test_every_release_is_dated_newest_first() -> None:
     releases = [VERSION.match(heading) for heading in headings()[1:]]
-    assert releases and all(releases), headings()
+    assert releases, headings()
+    assert all(releases), headings()
     dates = [match['date'] for match in releases if match]
     assert dates == sorted(dates, reverse=True)
 

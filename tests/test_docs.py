@@ -20,8 +20,8 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 import textwrap
+import time
 import types
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -141,7 +141,7 @@ def run_script(source: list[Block], name: str, directory: Path) -> None:
     )
     assert result.returncode == 0, (
         f'{name} run as a script under spawn failed '
-        f'(line numbers are the page\'s):\n{result.stderr}'
+        f"(line numbers are the page's):\n{result.stderr}"
     )
 
 
@@ -177,8 +177,10 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     for _ in range(5):  # another process may take the free port first
         port = free_port()
         server = subprocess.Popen(
-            [executable, '--bind', '127.0.0.1', '--port', str(port), '--save', '']
-            + ['--appendonly', 'no', '--dir', str(directory)],
+            [
+                *(executable, '--bind', '127.0.0.1', '--port', str(port)),
+                *('--save', '', '--appendonly', 'no', '--dir', str(directory)),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -238,7 +240,8 @@ def test_script_keeps_the_page_lines() -> None:
     source = blocks('a\n```python\nx = 1\n```\nb\n\n```python\ny = 2\n```\n')
     lines = script(source).splitlines()
     assert lines[0] == SPAWN
-    assert lines[2] == 'x = 1' and lines[7] == 'y = 2'
+    assert lines[2] == 'x = 1'
+    assert lines[7] == 'y = 2'
 
 
 @pytest.mark.parametrize('page', PAGES, ids=page_id)
