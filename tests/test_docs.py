@@ -131,9 +131,13 @@ def run_script(source: list[Block], name: str, directory: Path) -> None:
     # Not named after the page: a script called dask.py would shadow Dask.
     path = directory / 'docs_page.py'
     path.write_text(script(source), encoding='utf-8')
+    # The script imports the proxystore that these tests import.
+    package_root = str(Path(proxystore.proxy.__file__).parents[2])
+    paths = [package_root, *filter(None, [os.environ.get('PYTHONPATH')])]
     result = subprocess.run(
         [sys.executable, str(path)],
         cwd=directory,
+        env={**os.environ, 'PYTHONPATH': os.pathsep.join(paths)},
         capture_output=True,
         text=True,
         timeout=300,
