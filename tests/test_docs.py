@@ -3,15 +3,27 @@
 Each ```python block is executed; the blocks of one page run in order in one
 namespace, in a temporary working directory. Shell commands go in ```console
 blocks and output in ```text blocks, which are not run.
+
+A page that starts a process pool runs as a script of its own, with the
+`spawn` start method forced: each worker imports the script, as on macOS and
+Windows, so an example without an `if __name__ == '__main__':` guard fails.
+A page that imports `redis` runs against a real `redis-server`, started on a
+free loopback port for the session; its address is in `REDIS_URL`.
 """
 
 from __future__ import annotations
 
 import inspect
+import os
 import re
+import shutil
+import socket
+import subprocess
 import sys
 import textwrap
+import time
 import types
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,14 +100,154 @@ def page_id(path: Path) -> str:
     return str(path.relative_to(ROOT))
 
 
+def python_code(source: list[Block]) -> str:
+    return '\n'.join(block.code for block in source if block.language == 'python')
+
+
+def starts_processes(source: list[Block]) -> bool:
+    code = python_code(source)
+    return 'ProcessPoolExecutor' in code or 'multiprocessing' in code
+
+
+def uses_redis(source: list[Block]) -> bool:
+    return re.search(r'^import redis$', python_code(source), re.MULTILINE) is not None
+
+
+SPAWN = "import multiprocessing; multiprocessing.set_start_method('spawn', force=True)"
+
+
+def script(source: list[Block]) -> str:
+    """The page's Python blocks as one script, each block at its page line."""
+    lines = [SPAWN]
+    for block in source:
+        if block.language == 'python':
+            assert len(lines) < block.line, 'blocks overlap'
+            lines += [''] * (block.line - 1 - len(lines))
+            lines += block.code.splitlines()
+    return '\n'.join(lines) + '\n'
+
+
+def run_script(source: list[Block], name: str, directory: Path) -> None:
+    # Not named after the page: a script called dask.py would shadow Dask.
+    path = directory / 'docs_page.py'
+    path.write_text(script(source), encoding='utf-8')
+    # The script imports the proxystore that these tests import.
+    package_root = str(Path(proxystore.proxy.__file__).parents[2])
+    paths = [package_root, *filter(None, [os.environ.get('PYTHONPATH')])]
+    result = subprocess.run(
+        [sys.executable, str(path)],
+        cwd=directory,
+        env={**os.environ, 'PYTHONPATH': os.pathsep.join(paths)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, (
+        f'{name} run as a script under spawn failed '
+        f"(line numbers are the page's):\n{result.stderr}"
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def answers_ping(port: int) -> bool:
+    try:
+        with socket.create_connection(('127.0.0.1', port), timeout=1) as connection:
+            connection.sendall(b'PING\r\n')
+            return connection.recv(64).startswith(b'+PONG')
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope='session')
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A throwaway redis-server on a free loopback port, stopped afterwards."""
+    if sys.platform == 'emscripten':
+        pytest.skip('WebAssembly builds of Python cannot start a redis-server')
+    executable = shutil.which('redis-server')
+    if executable is None:
+        reason = (
+            'redis-server is not installed (Debian: apt-get install redis-server); '
+            'the Redis recipe runs against a real server'
+        )
+        if os.environ.get('CI'):
+            pytest.fail(f'{reason}, and CI must have it (.ci/run installs it)')
+        pytest.skip(reason)
+    directory = tmp_path_factory.mktemp('redis')
+    for _ in range(5):  # another process may take the free port first
+        port = free_port()
+        server = subprocess.Popen(
+            [
+                *(executable, '--bind', '127.0.0.1', '--port', str(port)),
+                *('--save', '', '--appendonly', 'no', '--dir', str(directory)),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while server.poll() is None and time.monotonic() < deadline:
+            if answers_ping(port):
+                break
+            time.sleep(0.05)
+        if server.poll() is None and answers_ping(port):
+            break
+        server.kill()
+        server.wait()
+    else:
+        pytest.fail('redis-server did not start')
+    try:
+        yield f'redis://127.0.0.1:{port}/0'
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 @pytest.mark.parametrize('page', PAGES, ids=page_id)
 def test_page_examples_run(
     page: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    run_blocks(blocks(page.read_text(encoding='utf-8')), str(page))
+    source = blocks(page.read_text(encoding='utf-8'))
+    if uses_redis(source):
+        monkeypatch.setenv('REDIS_URL', request.getfixturevalue('redis_url'))
+    if starts_processes(source):
+        run_script(source, page_id(page), tmp_path)
+    else:
+        run_blocks(source, str(page))
+
+
+def test_a_pool_example_without_a_guard_fails_under_spawn(tmp_path: Path) -> None:
+    unguarded = (
+        'Text.\n\n```python\n'
+        'from concurrent.futures import ProcessPoolExecutor\n\n'
+        'with ProcessPoolExecutor(max_workers=1) as pool:\n'
+        '    assert list(pool.map(abs, [-1])) == [1]\n'
+        '```\n'
+    )
+    source = blocks(unguarded)
+    assert starts_processes(source)
+    with pytest.raises(AssertionError, match='under spawn failed'):
+        run_script(source, 'page.md', tmp_path)
+    guarded = unguarded.replace('with ', "if __name__ == '__main__':\n  with ")
+    guarded = guarded.replace('    assert', '      assert')
+    run_script(blocks(guarded), 'page.md', tmp_path)
+
+
+def test_script_keeps_the_page_lines() -> None:
+    source = blocks('a\n```python\nx = 1\n```\nb\n\n```python\ny = 2\n```\n')
+    lines = script(source).splitlines()
+    assert lines[0] == SPAWN
+    assert lines[2] == 'x = 1'
+    assert lines[7] == 'y = 2'
 
 
 @pytest.mark.parametrize('page', PAGES, ids=page_id)

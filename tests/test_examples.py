@@ -30,10 +30,13 @@ def test_pass_by_reference_prints_its_table() -> None:
         '3 tasks on a pool of 2 worker processes, each summing a 4.0 MB array:'
     )
     header = next(line for line in lines if line.startswith('way'))
-    assert header.split() == 'way pickled per task wall time parent peak memory'.split()
+    assert header.split() == (
+        'way pickled per task wall time parent peak worker peak'.split()
+    )
     by_value = next(line for line in lines if line.startswith('by value')).split()
     by_proxy = next(line for line in lines if line.startswith('by proxy')).split()
-    # way (2 words), pickled size and unit, wall time and 's', peak and unit.
+    # way (2 words), pickled size and unit, wall time and 's', then the
+    # parent's and a worker's peak, each a number and a unit.
     assert by_value[2:4] == ['4.0', 'MB']
     assert by_proxy[3] == 'B'
     assert int(by_proxy[2]) < 500
@@ -42,7 +45,13 @@ def test_pass_by_reference_prints_its_table() -> None:
     assert by_value[7] == 'MB'
     assert float(by_value[6]) >= 8
     assert by_proxy[7] in {'B', 'kB'}
-    assert 'the parent never loaded the array' in result.stdout
+    # A worker held the unpickled array by value; by proxy it mapped the file,
+    # which tracemalloc does not trace.
+    assert by_value[9] == 'MB'
+    assert float(by_value[8]) >= 4
+    assert by_proxy[9] in {'B', 'kB'}
+    assert 'tracemalloc' in result.stdout
+    assert 'the parent never resolved the proxy' in result.stdout
     # The progress bars go to stderr, out of the table's way.
     assert 'by proxy' in result.stderr
     assert 'storing' in result.stderr

@@ -17,11 +17,11 @@ class ProxyLocker(Generic[T]):
     """A box that keeps a proxy from being resolved by accident.
 
     Code that inspects the objects it is given (serializers, frameworks that
-    walk arguments) can resolve a proxy without meaning to. A locker hides the
-    proxy: reading `locker._proxy` raises `AttributeError`, and the proxy is
-    handed back, still unresolved, by `unlock()`. Other attributes may be set
-    on a locker as on any object. A locker pickles, carrying its proxy's
-    factory.
+    walk arguments) can resolve a proxy without meaning to. A locker is an
+    ordinary object that hides the proxy: none of its attributes reaches the
+    proxy, and only `unlock()` hands it back, still unresolved. Other
+    attributes may be set on a locker as on any object. A locker pickles,
+    carrying its proxy's factory.
 
     ```python
     from proxystore.proxy import Proxy, ProxyLocker, is_resolved
