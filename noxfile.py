@@ -7,6 +7,7 @@ machine, lint, typecheck, docs); `nox -s bench` runs the benchmarks.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -14,12 +15,21 @@ import nox
 
 nox.needs_version = '>=2024.3.2'
 nox.options.default_venv_backend = 'uv|virtualenv'
-nox.options.sessions = ['tests', 'lint', 'typecheck', 'docs']
+ROOT = Path(__file__).parent
 # Interpreters that are not on the machine are skipped, locally and in CI.
 nox.options.error_on_missing_interpreters = False
 
-ROOT = Path(__file__).parent
 SUPPORTED = ('3.10', '3.11', '3.12', '3.13')
+# CPython releases no interpreter here can run natively: Pyodide (CPython for
+# WebAssembly) from the npm registry, run by Node.js. Each pin is the newest
+# Pyodide release carrying that CPython.
+PYODIDE = {'3.14': '314.0.8', '3.15': '315.0.0-alpha.2'}
+# Test dependencies with no pure-Python wheel on PyPI (or needing one that
+# has none); the tests that use them skip where they are missing.
+NOT_IN_PYODIDE = {'numpy', 'distributed'}
+nox.options.sessions = [
+    'tests', *(f'pyodide-{v}' for v in PYODIDE), 'lint', 'typecheck', 'docs',
+]  # fmt: skip
 
 
 def _real_interpreter(version: str) -> str | None:
@@ -57,6 +67,86 @@ def tests(session: nox.Session) -> None:
         *session.posargs,
         env={'COVERAGE_FILE': f'.coverage.{session.python}'},
     )
+
+
+def _pyodide(session: nox.Session, version: str) -> None:
+    if not (shutil.which('node') and shutil.which('npm')):
+        if os.environ.get('CI'):
+            session.error('Node.js and npm are needed')
+        session.skip('Node.js and npm are needed')
+    uv = _find_uv(session)
+    work = ROOT / '.nox' / f'pyodide-{version.replace(".", "-")}'
+    release = PYODIDE[version]
+    package = work / 'node_modules' / 'pyodide'
+    installed = package / 'package.json'
+    if not installed.exists() or f'"version": "{release}"' not in installed.read_text():
+        work.mkdir(parents=True, exist_ok=True)
+        session.run(
+            'npm', 'install', '--prefix', str(work), '--no-save', '--no-audit',
+            '--no-fund', f'pyodide@{release}', external=True,
+        )  # fmt: skip
+    shutil.rmtree(work / 'dist', ignore_errors=True)
+    shutil.rmtree(work / 'site', ignore_errors=True)
+    session.run(
+        uv, 'build', '--quiet', '--wheel', '--out-dir', str(work / 'dist'),
+        external=True,
+    )  # fmt: skip
+    pyproject = nox.project.load_toml(ROOT / 'pyproject.toml')
+    wanted = [
+        requirement
+        for requirement in nox.project.dependency_groups(pyproject, 'test')
+        if _name(requirement) not in NOT_IN_PYODIDE
+    ]
+    session.run(
+        uv, 'pip', 'install', '--quiet', '--target', str(work / 'site'),
+        '--python-version', version, '--python-platform', 'wasm32-pyodide2025',
+        '--only-binary', ':all:', *map(str, (work / 'dist').glob('*.whl')), *wanted,
+        external=True,
+    )  # fmt: skip
+    session.run(
+        'node', str(ROOT / 'tools' / 'pyodide-pytest.mjs'), str(package), str(ROOT),
+        str(work / 'site'), '--cov=proxystore', '--cov-report=term', *session.posargs,
+        env={'COVERAGE_FILE': f'.coverage.pyodide-{version}'},
+        external=True,
+    )  # fmt: skip
+
+
+def _pyodide_session(version: str) -> None:
+    def session(session: nox.Session) -> None:
+        _pyodide(session, version)
+
+    session.__doc__ = f"""Run the test suite on CPython {version} in Pyodide, under Node.js.
+
+    The pinned Pyodide release comes from the npm registry; the package (a
+    wheel built from the checkout) and the pure-Python test dependencies come
+    from PyPI, installed for that CPython into a folder that is mounted into
+    Pyodide with the project. What WebAssembly cannot do (threads,
+    subprocesses, a blocking event loop) is skipped by marker. Coverage is
+    reported with no floor: those tests run natively only.
+    """
+    nox.session(name=f'pyodide-{version}', venv_backend='none', tags=['pyodide'])(
+        session
+    )
+
+
+for _version in PYODIDE:
+    _pyodide_session(_version)
+
+
+def _name(requirement: str) -> str:
+    return re.split(r'[\s<>=!~;\[]', requirement, maxsplit=1)[0].lower()
+
+
+def _find_uv(session: nox.Session) -> str:
+    try:
+        from uv import find_uv_bin
+    except ImportError:
+        found = shutil.which('uv')
+    else:
+        found = find_uv_bin()
+    if found is None:
+        session.error('this session needs uv: pip install uv')
+    return found
 
 
 @nox.session

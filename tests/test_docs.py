@@ -26,6 +26,20 @@ PAGES = [ROOT / 'README.md', *sorted((ROOT / 'docs').rglob('*.md'))]
 # and ```text for output (or for Python that must not run).
 NOT_RUN = {'', 'py', 'py3', 'python3', 'pycon', 'ipython', 'pytb', 'doctest'}
 
+# What the examples of a page need that some platforms lack (see conftest.py).
+PAGE_NEEDS = {
+    'docs/concurrency.md': [pytest.mark.threads, pytest.mark.event_loop],
+    'docs/concepts/resolution.md': [pytest.mark.threads],
+    'docs/getting-started.md': [pytest.mark.subprocess],
+    'docs/guides/asyncio.md': [pytest.mark.threads, pytest.mark.event_loop],
+    'docs/guides/dask.md': [pytest.mark.threads],
+    'docs/guides/process-pools.md': [pytest.mark.subprocess],
+}
+DOCSTRING_NEEDS = {'proxystore.proxy.resolve_async': [pytest.mark.threads]}
+# Test dependencies that some platforms have no wheel for: a page that
+# imports one skips where it is missing.
+OPTIONAL = ('numpy', 'distributed')
+
 FENCE = re.compile(r'^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$')
 
 
@@ -88,14 +102,32 @@ def page_id(path: Path) -> str:
     return str(path.relative_to(ROOT))
 
 
-@pytest.mark.parametrize('page', PAGES, ids=page_id)
+def importorskip_optional(source: list[Block]) -> None:
+    code = '\n'.join(block.code for block in source if block.language == 'python')
+    for module in OPTIONAL:
+        if re.search(rf'^\s*(?:import|from) {module}\b', code, re.MULTILINE):
+            pytest.importorskip(module)
+
+
+@pytest.mark.parametrize(
+    'page',
+    [pytest.param(p, marks=PAGE_NEEDS.get(page_id(p), [])) for p in PAGES],
+    ids=page_id,
+)
 def test_page_examples_run(
     page: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    run_blocks(blocks(page.read_text(encoding='utf-8')), str(page))
+    source = blocks(page.read_text(encoding='utf-8'))
+    importorskip_optional(source)
+    run_blocks(source, str(page))
+
+
+def test_what_pages_need_names_real_pages() -> None:
+    assert set(PAGE_NEEDS) <= {page_id(page) for page in PAGES}
+    assert set(DOCSTRING_NEEDS) <= {name for name, _ in public_docstrings()}
 
 
 @pytest.mark.parametrize('page', PAGES, ids=page_id)
@@ -144,7 +176,13 @@ def public_docstrings() -> list[tuple[str, str]]:
     return [(name, doc) for name, doc in found if doc and '```' in doc]
 
 
-@pytest.mark.parametrize(('name', 'doc'), public_docstrings(), ids=lambda x: x)
+@pytest.mark.parametrize(
+    ('name', 'doc'),
+    [
+        pytest.param(name, doc, marks=DOCSTRING_NEEDS.get(name, []), id=name)
+        for name, doc in public_docstrings()
+    ],
+)
 def test_docstring_examples_run(
     name: str,
     doc: str,

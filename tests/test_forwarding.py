@@ -172,6 +172,7 @@ UNARY: dict[str, Callable[[Any], Any]] = {
     'await': lambda x: asyncio.run(_await(x)),
     'async for': lambda x: asyncio.run(_async_for(x)),
 }
+RUN_ON_A_LOOP = {'async with', 'await', 'async for'}
 
 OTHERS: dict[str, Any] = {
     '2': 2,
@@ -236,7 +237,13 @@ def check(
 
 
 @pytest.mark.parametrize('target_name', TARGETS)
-@pytest.mark.parametrize('name', UNARY)
+@pytest.mark.parametrize(
+    'name',
+    [
+        pytest.param(name, marks=pytest.mark.event_loop if name in RUN_ON_A_LOOP else [])
+        for name in UNARY
+    ],
+)
 def test_unary_operation(name: str, target_name: str) -> None:
     check(name, target_name, UNARY[name])
 
@@ -388,6 +395,7 @@ def test_special_method_lookup_ignores_instance_attributes() -> None:
     assert entered == 'entered'
 
 
+@pytest.mark.event_loop
 def test_async_protocols() -> None:
     class Resource:
         async def __aenter__(self) -> str:
@@ -424,6 +432,7 @@ def test_async_protocols() -> None:
     assert asyncio.run(main()) == ('open', [2, 1, 0], 2, 42)
 
 
+@pytest.mark.event_loop
 def test_await_future_and_generator_based_coroutine() -> None:
     import types
 

@@ -154,6 +154,7 @@ def arrival(proxy: Proxy[int]) -> tuple[bool, int, int]:
     return unresolved, extract(proxy), os.getpid()
 
 
+@pytest.mark.subprocess
 def test_proxy_sent_to_a_spawned_process_resolves_only_there() -> None:
     import multiprocessing
     import os
