@@ -86,7 +86,7 @@ def _pyodide(session: nox.Session, version: str) -> None:
             '--no-fund', f'pyodide@{release}', external=True,
         )  # fmt: skip
     shutil.rmtree(work / 'dist', ignore_errors=True)
-    shutil.rmtree(work / 'site', ignore_errors=True)
+    shutil.rmtree(work / 'site-packages', ignore_errors=True)
     session.run(
         uv, 'build', '--quiet', '--wheel', '--out-dir', str(work / 'dist'),
         external=True,
@@ -98,14 +98,14 @@ def _pyodide(session: nox.Session, version: str) -> None:
         if _name(requirement) not in NOT_IN_PYODIDE
     ]
     session.run(
-        uv, 'pip', 'install', '--quiet', '--target', str(work / 'site'),
+        uv, 'pip', 'install', '--quiet', '--target', str(work / 'site-packages'),
         '--python-version', version, '--python-platform', 'wasm32-pyodide2025',
         '--only-binary', ':all:', *map(str, (work / 'dist').glob('*.whl')), *wanted,
         external=True,
     )  # fmt: skip
     session.run(
         'node', str(ROOT / 'tools' / 'pyodide-pytest.mjs'), str(package), str(ROOT),
-        str(work / 'site'), '--cov=proxystore', '--cov-report=term', *session.posargs,
+        str(work / 'site-packages'), '--cov=proxystore', '--cov-report=term', *session.posargs,
         env={'COVERAGE_FILE': f'.coverage.pyodide-{version}'},
         external=True,
     )  # fmt: skip

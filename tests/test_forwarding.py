@@ -290,7 +290,15 @@ def test_inplace_operation_updates_target_and_keeps_proxy(
         ('mod', 'int', lambda x: 'ab' % x),  # noqa: F507, UP031
         ('concat', 'str', lambda x: operator.concat('ab', x)),
         ('iconcat', 'list', lambda x: operator.iconcat(x, {1})),
-        ('pow mod 5', 'int', lambda x: pow(2, x, 5)),
+        pytest.param(
+            'pow mod 5',
+            'int',
+            lambda x: pow(2, x, 5),
+            marks=pytest.mark.skipif(
+                sys.version_info >= (3, 14),
+                reason='three-argument pow() tries __rpow__ from 3.14 on (gh-130104)',
+            ),
+        ),
     ],
 )
 def test_every_known_difference_still_occurs(
@@ -335,13 +343,31 @@ def test_three_argument_pow_with_proxy_base() -> None:
     assert pow(Proxy(lambda: 2), Proxy(lambda: 3), 5) == 3
 
 
-def test_three_argument_pow_without_proxy_base_is_a_known_limit() -> None:
-    # The interpreter gives a third operand, or a reflected second one, no
-    # say in three-argument pow() before Python 3.14.
+def test_three_argument_pow_with_a_proxy_exponent() -> None:
+    # From Python 3.14 three-argument pow() tries the exponent's __rpow__
+    # (gh-130104); before, a reflected operand had no say.
+    exponent = Proxy(lambda: 3)
+    if sys.version_info >= (3, 14):
+        assert pow(2, exponent, 5) == 3
+        assert pow(2, exponent, Proxy(lambda: 5)) == 3
+    else:
+        with pytest.raises(TypeError):
+            pow(2, exponent, 5)
+
+
+def test_reflected_pow_forwards_the_modulus() -> None:
+    # What pow(2, exponent, modulus) calls on 3.14+, on every version.
+    exponent = Proxy(lambda: 3)
+    assert Proxy.__rpow__(exponent, 2, 5) == 3
+    assert Proxy.__rpow__(exponent, 2, Proxy(lambda: 5)) == 3
+    assert Proxy.__rpow__(exponent, 2) == 8
+    assert Proxy.__rpow__(exponent, 2, None) == 8
+
+
+def test_three_argument_pow_with_only_a_proxy_modulus_is_a_known_limit() -> None:
+    # The interpreter never asks the third operand of pow().
     with pytest.raises(TypeError):
         pow(2, 3, Proxy(lambda: 5))
-    with pytest.raises(TypeError):
-        pow(2, Proxy(lambda: 3), 5)
 
 
 def test_iteration_protocol() -> None:

@@ -989,6 +989,7 @@ def resolve_until_interrupted(proxy: Any, helper: threading.Thread) -> None:
     helper.join()  # the interrupt lands by now, at the latest
 
 
+@pytest.mark.threads
 @pytest.mark.skipif(not hasattr(signal, 'pthread_kill'), reason='needs pthread_kill')
 def test_ctrl_c_reaches_a_main_thread_waiting_for_a_proxy() -> None:
     factory = Gated()
