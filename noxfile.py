@@ -1,17 +1,19 @@
 """The one entry point for tests, lint, types, docs and benchmarks.
 
 `nox` runs the default sessions (tests on every CPython 3.10-3.13 found on the
-machine, lint, typecheck, docs); `nox -s bench` runs the benchmarks.
+machine, tests on 3.14 and 3.15 in Pyodide under Node.js, lint, typecheck,
+docs); `nox -s bench` runs the benchmarks.
 """
 
 from __future__ import annotations
 
+import json
 import os
-import re
 import shutil
 from pathlib import Path
 
 import nox
+from packaging.requirements import Requirement
 
 nox.needs_version = '>=2024.3.2'
 nox.options.default_venv_backend = 'uv|virtualenv'
@@ -76,65 +78,55 @@ def _pyodide(session: nox.Session, version: str) -> None:
         session.skip('Node.js and npm are needed')
     uv = _find_uv(session)
     work = ROOT / '.nox' / f'pyodide-{version.replace(".", "-")}'
+    pyodide = work / 'node_modules' / 'pyodide'
+    site = work / 'site-packages'
     release = PYODIDE[version]
-    package = work / 'node_modules' / 'pyodide'
-    installed = package / 'package.json'
-    if not installed.exists() or f'"version": "{release}"' not in installed.read_text():
+    installed = pyodide / 'package.json'
+    if (
+        not installed.exists()
+        or json.loads(installed.read_text())['version'] != release
+    ):
         work.mkdir(parents=True, exist_ok=True)
-        session.run(
-            'npm', 'install', '--prefix', str(work), '--no-save', '--no-audit',
-            '--no-fund', f'pyodide@{release}', external=True,
-        )  # fmt: skip
+        npm = ['npm', 'install', '--prefix', str(work), '--no-save', '--no-audit']
+        session.run(*npm, '--no-fund', f'pyodide@{release}', external=True)
+    # Rebuilt on every run, from the checkout as it is now.
     shutil.rmtree(work / 'dist', ignore_errors=True)
-    shutil.rmtree(work / 'site-packages', ignore_errors=True)
-    session.run(
-        uv, 'build', '--quiet', '--wheel', '--out-dir', str(work / 'dist'),
-        external=True,
-    )  # fmt: skip
+    shutil.rmtree(site, ignore_errors=True)
+    session.run(uv, 'build', '-q', '--wheel', '-o', str(work / 'dist'), external=True)
     pyproject = nox.project.load_toml(ROOT / 'pyproject.toml')
     wanted = [
         requirement
         for requirement in nox.project.dependency_groups(pyproject, 'test')
-        if _name(requirement) not in NOT_IN_PYODIDE
+        if Requirement(requirement).name not in NOT_IN_PYODIDE
     ]
+    # Pure-Python wheels only: a wheel compiled for the host would not load.
+    target = ['--target', str(site), '--python-version', version]
+    platform = ['--python-platform', 'wasm32-pyodide2025', '--only-binary', ':all:']
+    wheel = next((work / 'dist').glob('*.whl'))
     session.run(
-        uv, 'pip', 'install', '--quiet', '--target', str(work / 'site-packages'),
-        '--python-version', version, '--python-platform', 'wasm32-pyodide2025',
-        '--only-binary', ':all:', *map(str, (work / 'dist').glob('*.whl')), *wanted,
+        uv,
+        'pip',
+        'install',
+        '-q',
+        *target,
+        *platform,
+        str(wheel),
+        *wanted,
         external=True,
-    )  # fmt: skip
+    )
+    runner = ROOT / 'tools' / 'pyodide-pytest.mjs'
     session.run(
-        'node', str(ROOT / 'tools' / 'pyodide-pytest.mjs'), str(package), str(ROOT),
-        str(work / 'site-packages'), '--cov=proxystore', '--cov-report=term', *session.posargs,
+        'node',
+        str(runner),
+        str(pyodide),
+        str(ROOT),
+        str(site),
+        '--cov=proxystore',
+        '--cov-report=term',
+        *session.posargs,
         env={'COVERAGE_FILE': f'.coverage.pyodide-{version}'},
         external=True,
-    )  # fmt: skip
-
-
-def _pyodide_session(version: str) -> None:
-    def session(session: nox.Session) -> None:
-        _pyodide(session, version)
-
-    session.__doc__ = f"""Run the test suite on CPython {version} in Pyodide, under Node.js.
-
-    The pinned Pyodide release comes from the npm registry; the package (a
-    wheel built from the checkout) and the pure-Python test dependencies come
-    from PyPI, installed for that CPython into a folder that is mounted into
-    Pyodide with the project. What WebAssembly cannot do (threads,
-    subprocesses, a blocking event loop) is skipped by marker. Coverage is
-    reported with no floor: those tests run natively only.
-    """
-    nox.session(name=f'pyodide-{version}', venv_backend='none', tags=['pyodide'])(
-        session
     )
-
-
-for _version in PYODIDE:
-    _pyodide_session(_version)
-
-
-def _name(requirement: str) -> str:
-    return re.split(r'[\s<>=!~;\[]', requirement, maxsplit=1)[0].lower()
 
 
 def _find_uv(session: nox.Session) -> str:
@@ -147,6 +139,28 @@ def _find_uv(session: nox.Session) -> str:
     if found is None:
         session.error('this session needs uv: pip install uv')
     return found
+
+
+def _pyodide_session(version: str) -> None:
+    def session(session: nox.Session) -> None:
+        _pyodide(session, version)
+
+    session.__doc__ = f"""Run the test suite on CPython {version} in Pyodide (Node.js).
+
+    The pinned Pyodide release comes from the npm registry; the package (a
+    wheel built from the checkout) and the pure-Python test dependencies come
+    from PyPI, installed for CPython {version} into a folder that is mounted
+    into Pyodide with the project. What WebAssembly cannot do (threads,
+    processes, blocking on an event loop) is skipped by marker, so coverage
+    is reported without the floor of the native runs.
+    """
+    nox.session(name=f'pyodide-{version}', venv_backend='none', tags=['pyodide'])(
+        session
+    )
+
+
+for _version in PYODIDE:
+    _pyodide_session(_version)
 
 
 @nox.session

@@ -172,7 +172,12 @@ UNARY: dict[str, Callable[[Any], Any]] = {
     'await': lambda x: asyncio.run(_await(x)),
     'async for': lambda x: asyncio.run(_async_for(x)),
 }
+# These run their coroutine with asyncio.run.
 RUN_ON_A_LOOP = {'async with', 'await', 'async for'}
+UNARY_NAMES = [
+    pytest.param(name, marks=pytest.mark.event_loop) if name in RUN_ON_A_LOOP else name
+    for name in UNARY
+]
 
 OTHERS: dict[str, Any] = {
     '2': 2,
@@ -237,13 +242,7 @@ def check(
 
 
 @pytest.mark.parametrize('target_name', TARGETS)
-@pytest.mark.parametrize(
-    'name',
-    [
-        pytest.param(name, marks=pytest.mark.event_loop if name in RUN_ON_A_LOOP else [])
-        for name in UNARY
-    ],
-)
+@pytest.mark.parametrize('name', UNARY_NAMES)
 def test_unary_operation(name: str, target_name: str) -> None:
     check(name, target_name, UNARY[name])
 

@@ -3,10 +3,11 @@
 For generated values of the builtin types, Decimal, Fraction, datetime and
 numpy arrays (where numpy is installed), each function of the `operator`
 module and the relevant builtins run on the bare value and on a proxy of an
-equal value (resolved or not, in either operand position), and must agree: equal results of the same
-type, or exceptions of the same type. In-place operators must leave the
-proxy's target equal to what the bare operation gives. Only the documented
-limits in `_transparency.known_difference` may differ.
+equal value (resolved or not, in either operand position), and must agree:
+equal results of the same type, or exceptions of the same type. In-place
+operators must leave the proxy's target equal to what the bare operation
+gives. Only the documented limits in `_transparency.known_difference` may
+differ.
 """
 
 from __future__ import annotations

@@ -50,4 +50,10 @@ def main(root, site, args):
 
 main
 `);
-process.exit(main(root, site, pyodide.toPy(args)));
+try {
+  process.exit(main(root, site, pyodide.toPy(args)));
+} catch (error) {
+  // A Python exception outside pytest (pytest missing, say): its traceback.
+  console.error(error.message ?? error);
+  process.exit(1);
+}
