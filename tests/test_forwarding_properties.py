@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import functools
 import operator
 import os
 from collections.abc import Callable
@@ -239,7 +240,8 @@ def test_item_assignment_and_deletion(
     agree('delitem', value, delete_then_read, resolved)
 
 
-def generated_types() -> set[type]:
+@functools.cache
+def generated_types() -> frozenset[type]:
     seen: set[type] = set()
 
     @given(values)
@@ -248,7 +250,7 @@ def generated_types() -> set[type]:
         seen.add(type(value))
 
     collect()
-    return seen
+    return frozenset(seen)
 
 
 def test_the_strategies_cover_the_required_types() -> None:
