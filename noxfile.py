@@ -99,7 +99,9 @@ def _pyodide(session: nox.Session, version: str) -> None:
         for requirement in nox.project.dependency_groups(pyproject, 'test')
         if Requirement(requirement).name not in NOT_IN_PYODIDE
     ]
-    # Pure-Python wheels only: a wheel compiled for the host would not load.
+    # Pure-Python wheels only (a wheel compiled for the host would not load),
+    # chosen with Emscripten's environment markers. The newest Pyodide
+    # platform uv names is an older ABI's, which pure wheels do not depend on.
     target = ['--target', str(site), '--python-version', version]
     platform = ['--python-platform', 'wasm32-pyodide2025', '--only-binary', ':all:']
     wheel = next((work / 'dist').glob('*.whl'))

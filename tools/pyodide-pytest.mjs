@@ -22,7 +22,7 @@ const { loadPyodide } = await import(
 // Only the variables the suite reads reach the interpreter inside.
 const env = { HOME: '/home/pyodide' };
 for (const [name, value] of Object.entries(process.env)) {
-  if (/^(CI|PROXY_|PYTEST_|HYPOTHESIS_|COVERAGE_)/.test(name)) env[name] = value;
+  if (/^(CI$|PROXY_|PYTEST_|HYPOTHESIS_|COVERAGE_)/.test(name)) env[name] = value;
 }
 const pyodide = await loadPyodide({ env });
 // Pass output through unbuffered, so that pytest's progress shows as it runs.
