@@ -1,25 +1,37 @@
 """The one entry point for tests, lint, types, docs and benchmarks.
 
 `nox` runs the default sessions (tests on every CPython 3.10-3.13 found on the
-machine, lint, typecheck, docs); `nox -s bench` runs the benchmarks.
+machine, tests on 3.14 and 3.15 in Pyodide under Node.js, lint, typecheck,
+docs); `nox -s bench` runs the benchmarks.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
 
 import nox
+from packaging.requirements import Requirement
 
 nox.needs_version = '>=2024.3.2'
 nox.options.default_venv_backend = 'uv|virtualenv'
-nox.options.sessions = ['tests', 'lint', 'typecheck', 'docs']
+ROOT = Path(__file__).parent
 # Interpreters that are not on the machine are skipped, locally and in CI.
 nox.options.error_on_missing_interpreters = False
 
-ROOT = Path(__file__).parent
 SUPPORTED = ('3.10', '3.11', '3.12', '3.13')
+# CPython releases no interpreter here can run natively: Pyodide (CPython for
+# WebAssembly) from the npm registry, run by Node.js. Each pin is the newest
+# Pyodide release carrying that CPython.
+PYODIDE = {'3.14': '314.0.8', '3.15': '315.0.0-alpha.2'}
+# Test dependencies with no pure-Python wheel on PyPI (or needing one that
+# has none); the tests that use them skip where they are missing.
+NOT_IN_PYODIDE = {'numpy', 'distributed'}
+nox.options.sessions = [
+    'tests', *(f'pyodide-{v}' for v in PYODIDE), 'lint', 'typecheck', 'docs',
+]  # fmt: skip
 
 
 def _real_interpreter(version: str) -> str | None:
@@ -57,6 +69,100 @@ def tests(session: nox.Session) -> None:
         *session.posargs,
         env={'COVERAGE_FILE': f'.coverage.{session.python}'},
     )
+
+
+def _pyodide(session: nox.Session, version: str) -> None:
+    if not (shutil.which('node') and shutil.which('npm')):
+        if os.environ.get('CI'):
+            session.error('Node.js and npm are needed')
+        session.skip('Node.js and npm are needed')
+    uv = _find_uv(session)
+    work = ROOT / '.nox' / f'pyodide-{version.replace(".", "-")}'
+    pyodide = work / 'node_modules' / 'pyodide'
+    site = work / 'site-packages'
+    release = PYODIDE[version]
+    installed = pyodide / 'package.json'
+    if (
+        not installed.exists()
+        or json.loads(installed.read_text())['version'] != release
+    ):
+        work.mkdir(parents=True, exist_ok=True)
+        npm = ['npm', 'install', '--prefix', str(work), '--no-save', '--no-audit']
+        session.run(*npm, '--no-fund', f'pyodide@{release}', external=True)
+    # Rebuilt on every run, from the checkout as it is now.
+    shutil.rmtree(work / 'dist', ignore_errors=True)
+    shutil.rmtree(site, ignore_errors=True)
+    session.run(uv, 'build', '-q', '--wheel', '-o', str(work / 'dist'), external=True)
+    pyproject = nox.project.load_toml(ROOT / 'pyproject.toml')
+    wanted = [
+        requirement
+        for requirement in nox.project.dependency_groups(pyproject, 'test')
+        if Requirement(requirement).name not in NOT_IN_PYODIDE
+    ]
+    # Pure-Python wheels only (a wheel compiled for the host would not load),
+    # chosen with Emscripten's environment markers. The newest Pyodide
+    # platform uv names is an older ABI's, which pure wheels do not depend on.
+    target = ['--target', str(site), '--python-version', version]
+    platform = ['--python-platform', 'wasm32-pyodide2025', '--only-binary', ':all:']
+    wheel = next((work / 'dist').glob('*.whl'))
+    session.run(
+        uv,
+        'pip',
+        'install',
+        '-q',
+        *target,
+        *platform,
+        str(wheel),
+        *wanted,
+        external=True,
+    )
+    runner = ROOT / 'tools' / 'pyodide-pytest.mjs'
+    session.run(
+        'node',
+        str(runner),
+        str(pyodide),
+        str(ROOT),
+        str(site),
+        '--cov=proxystore',
+        '--cov-report=term',
+        *session.posargs,
+        env={'COVERAGE_FILE': f'.coverage.pyodide-{version}'},
+        external=True,
+    )
+
+
+def _find_uv(session: nox.Session) -> str:
+    try:
+        from uv import find_uv_bin
+    except ImportError:
+        found = shutil.which('uv')
+    else:
+        found = find_uv_bin()
+    if found is None:
+        session.error('this session needs uv: pip install uv')
+    return found
+
+
+def _pyodide_session(version: str) -> None:
+    def session(session: nox.Session) -> None:
+        _pyodide(session, version)
+
+    session.__doc__ = f"""Run the test suite on CPython {version} in Pyodide (Node.js).
+
+    The pinned Pyodide release comes from the npm registry; the package (a
+    wheel built from the checkout) and the pure-Python test dependencies come
+    from PyPI, installed for CPython {version} into a folder that is mounted
+    into Pyodide with the project. What WebAssembly cannot do (threads,
+    processes, blocking on an event loop) is skipped by marker, so coverage
+    is reported without the floor of the native runs.
+    """
+    nox.session(name=f'pyodide-{version}', venv_backend='none', tags=['pyodide'])(
+        session
+    )
+
+
+for _version in PYODIDE:
+    _pyodide_session(_version)
 
 
 @nox.session

@@ -224,6 +224,7 @@ def test_a_subclass_property_is_part_of_the_proxy_not_the_location() -> None:
     assert seen.location.lineno == line
 
 
+@pytest.mark.threads
 def test_records_belong_to_the_thread_that_opened_them() -> None:
     done = threading.Event()
 
@@ -240,6 +241,7 @@ def test_records_belong_to_the_thread_that_opened_them() -> None:
     assert [r.factory for r in resolutions] == ["Counting('here')"]
 
 
+@pytest.mark.event_loop
 def test_records_include_tasks_started_inside_and_context_copies() -> None:
     async def use(proxy: Proxy[str]) -> str:
         await asyncio.sleep(0)
@@ -260,6 +262,7 @@ def test_records_include_tasks_started_inside_and_context_copies() -> None:
     ]
 
 
+@pytest.mark.threads
 def test_threads_recording_at_once_see_only_their_own() -> None:
     seen: dict[int, list[str]] = {}
     interval = sys.getswitchinterval()
@@ -329,6 +332,7 @@ def test_forbidden_implicit_resolution_raises_and_leaves_the_proxy_alone() -> No
     assert len(proxy) == 3  # usable after the block
 
 
+@pytest.mark.threads
 def test_explicit_resolution_is_allowed_inside_forbid() -> None:
     with forbid_implicit_resolution():
         assert extract(Proxy(Counting(1))) == 1
@@ -410,6 +414,7 @@ def test_a_failing_factory_inside_forbid_gives_its_own_error() -> None:
     assert not is_resolved(proxy)
 
 
+@pytest.mark.threads
 def test_forbid_belongs_to_its_thread() -> None:
     results: list[str] = []
     with forbid_implicit_resolution():
@@ -421,6 +426,7 @@ def test_forbid_belongs_to_its_thread() -> None:
     assert results == ['ok']
 
 
+@pytest.mark.event_loop
 def test_forbid_belongs_to_its_task() -> None:
     async def forbidding(started: asyncio.Event, go: asyncio.Event) -> str:
         with forbid_implicit_resolution():
@@ -513,6 +519,7 @@ def test_a_level_change_takes_effect_at_once(caplog: pytest.LogCaptureFixture) -
     assert "Counting('heard')" in messages[0]
 
 
+@pytest.mark.subprocess
 def test_an_unconfigured_application_prints_nothing() -> None:
     # Without a handler of the library's own, Python would print WARNING
     # records to stderr when the application has not configured logging.

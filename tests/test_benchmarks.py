@@ -29,6 +29,7 @@ def bench() -> Any:
         del sys.modules['bench']
 
 
+@pytest.mark.subprocess
 def test_run_ours_and_bare_quick(tmp_path: Path, bench: Any) -> None:
     out = tmp_path / 'smoke'
     result = subprocess.run(

@@ -80,6 +80,7 @@ def client() -> Iterator[Any]:
             threads_per_worker=1,
             processes=True,
             host='127.0.0.1',
+            # A free port: another cluster on the machine may hold 8787.
             dashboard_address=':0',
         ) as cluster,
         distributed.Client(cluster) as client,

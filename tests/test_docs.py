@@ -38,6 +38,18 @@ PAGES = [ROOT / 'README.md', *sorted((ROOT / 'docs').rglob('*.md'))]
 # and ```text for output (or for Python that must not run).
 NOT_RUN = {'', 'py', 'py3', 'python3', 'pycon', 'ipython', 'pytb', 'doctest'}
 
+# What the examples of a page need that some platforms lack (see conftest.py).
+PAGE_NEEDS = {
+    'docs/concurrency.md': [pytest.mark.threads, pytest.mark.event_loop],
+    'docs/concepts/resolution.md': [pytest.mark.threads],
+    'docs/guides/asyncio.md': [pytest.mark.threads, pytest.mark.event_loop],
+    'docs/guides/dask.md': [pytest.mark.threads],
+}
+DOCSTRING_NEEDS = {'proxystore.proxy.resolve_async': [pytest.mark.threads]}
+# Test dependencies that some platforms have no wheel for: a page that
+# imports one skips where it is missing.
+OPTIONAL = ('numpy', 'distributed')
+
 FENCE = re.compile(r'^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$')
 
 
@@ -208,7 +220,27 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.wait(timeout=10)
 
 
-@pytest.mark.parametrize('page', PAGES, ids=page_id)
+def page_needs(page: Path) -> list[pytest.MarkDecorator]:
+    """What running a page's examples needs: the table's, and processes."""
+    needs = list(PAGE_NEEDS.get(page_id(page), []))
+    source = blocks(page.read_text(encoding='utf-8'))
+    if starts_processes(source) or uses_redis(source):
+        needs.append(pytest.mark.subprocess)
+    return needs
+
+
+def importorskip_optional(source: list[Block]) -> None:
+    code = python_code(source)
+    for module in OPTIONAL:
+        if re.search(rf'^\s*(?:import|from) {module}\b', code, re.MULTILINE):
+            pytest.importorskip(module)
+
+
+@pytest.mark.parametrize(
+    'page',
+    [pytest.param(p, marks=page_needs(p)) for p in PAGES],
+    ids=page_id,
+)
 def test_page_examples_run(
     page: Path,
     tmp_path: Path,
@@ -217,6 +249,7 @@ def test_page_examples_run(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     source = blocks(page.read_text(encoding='utf-8'))
+    importorskip_optional(source)
     if uses_redis(source):
         monkeypatch.setenv('REDIS_URL', request.getfixturevalue('redis_url'))
     if starts_processes(source):
@@ -225,6 +258,7 @@ def test_page_examples_run(
         run_blocks(source, str(page))
 
 
+@pytest.mark.subprocess
 def test_a_pool_example_without_a_guard_fails_under_spawn(tmp_path: Path) -> None:
     unguarded = (
         'Text.\n\n```python\n'
@@ -248,6 +282,11 @@ def test_script_keeps_the_page_lines() -> None:
     assert lines[0] == SPAWN
     assert lines[2] == 'x = 1'
     assert lines[7] == 'y = 2'
+
+
+def test_what_pages_need_names_real_pages() -> None:
+    assert set(PAGE_NEEDS) <= {page_id(page) for page in PAGES}
+    assert set(DOCSTRING_NEEDS) <= {name for name, _ in public_docstrings()}
 
 
 @pytest.mark.parametrize('page', PAGES, ids=page_id)
@@ -296,7 +335,13 @@ def public_docstrings() -> list[tuple[str, str]]:
     return [(name, doc) for name, doc in found if doc and '```' in doc]
 
 
-@pytest.mark.parametrize(('name', 'doc'), public_docstrings(), ids=lambda x: x)
+@pytest.mark.parametrize(
+    ('name', 'doc'),
+    [
+        pytest.param(name, doc, marks=DOCSTRING_NEEDS.get(name, []), id=name)
+        for name, doc in public_docstrings()
+    ],
+)
 def test_docstring_examples_run(
     name: str,
     doc: str,

@@ -11,6 +11,8 @@ import pytest
 EXAMPLES = Path(__file__).parent.parent / 'examples'
 
 pytest.importorskip('tqdm')
+# The example runs a pool of worker processes.
+pytestmark = pytest.mark.subprocess
 
 
 def run_example(*args: str) -> subprocess.CompletedProcess[str]:

@@ -29,6 +29,7 @@ def small_pool() -> Iterator[Pool]:
         _pool._pool = previous
 
 
+@pytest.mark.threads
 def test_waits_nested_deeper_than_the_pool_do_not_starve_it(small_pool: Pool) -> None:
     chain: list[Any] = [Proxy(lambda: 0)]
     for _ in range(12):
@@ -44,6 +45,7 @@ def test_waits_nested_deeper_than_the_pool_do_not_starve_it(small_pool: Pool) ->
     assert result == [12]
 
 
+@pytest.mark.threads
 def test_a_waiter_runs_a_job_no_worker_has_started(small_pool: Pool) -> None:
     release = threading.Event()
     busy = [resolve_async(Proxy(lambda: release.wait(5))) for _ in range(2)]
@@ -56,6 +58,7 @@ def test_a_waiter_runs_a_job_no_worker_has_started(small_pool: Pool) -> None:
     assert all(f.result(timeout=5) for f in busy)
 
 
+@pytest.mark.threads
 @pytest.mark.parametrize('error', [SystemExit, KeyboardInterrupt, ValueError])
 def test_raising_done_callbacks_do_not_kill_the_workers(
     small_pool: Pool,
@@ -94,6 +97,7 @@ def test_the_pool_size_comes_from_the_environment(
         Pool(0)
 
 
+@pytest.mark.threads
 def test_a_cancelled_job_is_never_run(small_pool: Pool) -> None:
     release = threading.Event()
     busy = [resolve_async(Proxy(lambda: release.wait(5))) for _ in range(2)]
@@ -109,6 +113,8 @@ def test_a_cancelled_job_is_never_run(small_pool: Pool) -> None:
     assert extract(proxy) is None
 
 
+@pytest.mark.subprocess
+@pytest.mark.threads
 def test_after_fork_the_child_starts_a_pool_of_its_own(small_pool: Pool) -> None:
     # The fork handler, called in this process (see test_resolution for why).
     _pool._reset_after_fork()

@@ -94,6 +94,7 @@ def use_together(proxy: Any, threads: int = THREADS) -> list[Any]:
         return list(pool.map(use, range(threads)))
 
 
+@pytest.mark.threads
 def test_threads_racing_on_first_use_call_the_factory_once() -> None:
     for _ in range(20):
         target = object()
@@ -104,6 +105,7 @@ def test_threads_racing_on_first_use_call_the_factory_once() -> None:
         assert all(r is target or r is object for r in results)
 
 
+@pytest.mark.threads
 def test_failure_reaches_every_waiting_thread_and_leaves_the_proxy_unresolved() -> None:
     class Failing(SlowCounter):
         def __call__(self) -> Any:
@@ -134,6 +136,7 @@ def test_failure_reaches_every_waiting_thread_and_leaves_the_proxy_unresolved() 
     assert not is_resolved(proxy)
 
 
+@pytest.mark.threads
 def test_different_proxies_resolve_in_parallel() -> None:
     # Two factories that each wait for the other to have started: they can
     # only both finish if no lock is held while a factory runs.
@@ -167,6 +170,7 @@ def test_cycle_through_another_proxy_fails_at_once() -> None:
     assert not is_resolved(second)
 
 
+@pytest.mark.threads
 def test_cycle_across_threads_fails_instead_of_deadlocking() -> None:
     both_started = threading.Barrier(2)
 
@@ -201,6 +205,7 @@ def test_cycle_across_threads_fails_instead_of_deadlocking() -> None:
     assert outcomes == ['error', 'error']
 
 
+@pytest.mark.threads
 def test_interrupted_leader_lets_a_waiter_take_over() -> None:
     leader_started = threading.Event()
     release_leader = threading.Event()
@@ -299,6 +304,7 @@ def race(proxy: Any, *uses: Any, threads: int = THREADS) -> list[Any]:
         return list(pool.map(run, range(threads)))
 
 
+@pytest.mark.threads
 def test_stress_racing_uses_call_the_factory_exactly_once() -> None:
     for _ in range(TRIALS):
         target = [1, 2, 3]
@@ -318,6 +324,7 @@ def test_stress_racing_uses_call_the_factory_exactly_once() -> None:
         assert results[0] is target
 
 
+@pytest.mark.threads
 @pytest.mark.parametrize('switch_interval', [None, 1e-6])
 def test_stress_the_hand_over_races_the_first_waiter(
     switch_interval: float | None,
@@ -358,6 +365,7 @@ def test_stress_the_hand_over_races_the_first_waiter(
     assert not _waiting
 
 
+@pytest.mark.threads
 def test_stress_failing_factory_fails_every_thread_once_per_round() -> None:
     for _ in range(TRIALS):
         factory = Probe(fail=True, waiters=THREADS - 1)
@@ -372,6 +380,7 @@ def test_stress_failing_factory_fails_every_thread_once_per_round() -> None:
         assert factory.calls == 2
 
 
+@pytest.mark.threads
 def test_stress_resolve_async_racing_direct_use() -> None:
     for _ in range(TRIALS):
         factory = Probe()
@@ -382,6 +391,7 @@ def test_stress_resolve_async_racing_direct_use() -> None:
         assert factory.calls == 1
 
 
+@pytest.mark.threads
 def test_stress_unresolving_while_others_use_the_proxy() -> None:
     factory = Probe([7])
     proxy: Any = Proxy(factory)
@@ -421,6 +431,7 @@ def test_stress_unresolving_while_others_use_the_proxy() -> None:
 # Background resolution.
 
 
+@pytest.mark.threads
 def test_resolve_async_resolves_in_a_daemon_thread() -> None:
     ran_in: list[threading.Thread] = []
 
@@ -443,6 +454,7 @@ def test_resolve_async_on_a_resolved_proxy_is_done_at_once() -> None:
     assert future.result() == 'value'
 
 
+@pytest.mark.threads
 def test_resolve_async_failure_is_in_the_future() -> None:
     factory = Probe(fail=True)
     proxy = Proxy(factory)
@@ -453,6 +465,7 @@ def test_resolve_async_failure_is_in_the_future() -> None:
     assert not is_resolved(proxy)
 
 
+@pytest.mark.threads
 @pytest.mark.parametrize('count', [2, _max_workers()])
 def test_resolve_async_runs_factories_at_the_same_time(count: int) -> None:
     # Make sure a worker is already idle: new jobs must not queue behind it.
@@ -465,6 +478,8 @@ def test_resolve_async_runs_factories_at_the_same_time(count: int) -> None:
     assert [f.result(timeout=15) for f in futures] == [True] * count
 
 
+@pytest.mark.event_loop
+@pytest.mark.threads
 def test_resolve_async_from_asyncio() -> None:
     import asyncio
 
@@ -483,6 +498,8 @@ def test_resolve_async_refuses_non_proxies() -> None:
 # Processes.
 
 
+@pytest.mark.subprocess
+@pytest.mark.threads
 @pytest.mark.skipif(not hasattr(os, 'fork'), reason='needs os.fork')
 def test_fork_while_another_thread_resolves() -> None:
     slow = Gated('parent')
@@ -506,6 +523,7 @@ def test_fork_while_another_thread_resolves() -> None:
     assert os.WEXITSTATUS(status) == 0
 
 
+@pytest.mark.subprocess
 @pytest.mark.skipif(not hasattr(os, 'fork'), reason='needs os.fork')
 def test_a_factory_that_forks_leads_in_the_child_too() -> None:
     # The child's only thread is the one running the factory: using the proxy
@@ -535,6 +553,7 @@ def test_a_factory_that_forks_leads_in_the_child_too() -> None:
 # What a reader can check: the records.
 
 
+@pytest.mark.threads
 def test_a_resolution_in_progress_is_recorded_and_then_forgotten() -> None:
     factory = Gated()
     proxy = Proxy(factory)
@@ -692,6 +711,7 @@ def test_after_fork_the_child_releases_what_other_threads_led() -> None:
 # Cycles: real ones fail at once, and nothing else is one.
 
 
+@pytest.mark.threads
 def test_a_chain_across_threads_is_not_a_cycle() -> None:
     # B's factory uses C, C's uses D, D's uses A: threads start on B, C, D
     # and A at once. Each waits for the next, none for itself.
@@ -736,6 +756,7 @@ def chain_trial() -> None:
     assert sorted(calls) == ['a', 'b', 'c', 'd']
 
 
+@pytest.mark.threads
 def test_a_cycle_through_a_resolve_async_future_fails_at_once() -> None:
     a: Any = Proxy(lambda: resolve_async(b).result() + 1)
     b: Any = Proxy(lambda: extract(a) + 1)
@@ -763,6 +784,7 @@ def _root(error: BaseException) -> BaseException:
     return error
 
 
+@pytest.mark.threads
 def test_waiting_from_inside_the_records_critical_section_fails() -> None:
     # What a finalizer or signal handler run there would do: it must get an
     # error, not wait with the lock held (which would deadlock).
@@ -786,6 +808,7 @@ def test_waiting_from_inside_the_records_critical_section_fails() -> None:
 # Assignments and errors.
 
 
+@pytest.mark.threads
 def test_a_target_assigned_while_the_factory_runs_wins() -> None:
     factory = Gated('from the factory')
     proxy: Any = Proxy(factory)
@@ -855,6 +878,7 @@ def test_nested_failures_name_the_root_cause_once() -> None:
 # through resolve_async, resolved by 16 threads at once.
 
 
+@pytest.mark.threads
 @pytest.mark.parametrize('switch_interval', [None, 1e-6])
 def test_stress_a_graph_of_proxies_resolves_each_once(
     switch_interval: float | None,
@@ -908,6 +932,7 @@ def test_stress_a_graph_of_proxies_resolves_each_once(
 # Interrupts: a KeyboardInterrupt wherever it lands affects that call only.
 
 
+@pytest.mark.threads
 def test_an_interrupted_leader_in_the_main_thread_hands_over() -> None:
     started = threading.Event()
     calls: list[str] = []
@@ -943,6 +968,7 @@ def test_an_interrupted_leader_in_the_main_thread_hands_over() -> None:
     assert not _waiting
 
 
+@pytest.mark.threads
 def test_interrupts_at_random_moments_leave_nothing_behind() -> None:
     # In a process of its own: an interrupt that lands in a test tool's own
     # code (a coverage tracer, say) would disturb that tool, not the proxy.
@@ -963,6 +989,7 @@ def resolve_until_interrupted(proxy: Any, helper: threading.Thread) -> None:
     helper.join()  # the interrupt lands by now, at the latest
 
 
+@pytest.mark.threads
 @pytest.mark.skipif(not hasattr(signal, 'pthread_kill'), reason='needs pthread_kill')
 def test_ctrl_c_reaches_a_main_thread_waiting_for_a_proxy() -> None:
     factory = Gated()

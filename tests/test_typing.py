@@ -300,6 +300,7 @@ def test_names_the_proxy_keeps_are_not_forwarded() -> None:
         assert plugin.get_attribute_hook(fullname) is None, name
 
 
+@pytest.mark.subprocess
 def test_runtime_never_imports_the_plugin_or_mypy() -> None:
     code = (
         'import sys, proxystore, proxystore.proxy, proxystore.factory\n'

@@ -355,7 +355,10 @@ class Proxy(_ProxySlots, Generic[T], metaclass=ProxyType):
     __rfloordiv__ = forward('other // target', 'other, /')
     __rmod__ = forward('other % target', 'other, /')
     __rdivmod__ = forward('divmod(other, target)', 'other, /')
-    __rpow__ = forward('pow(other, target, modulo)', 'other, modulo=None, /')
+    __rpow__ = forward(
+        'other ** target if modulo is None else ops.pow3(other, target, modulo)',
+        'other, modulo=None, /',
+    )
     __rlshift__ = forward('other << target', 'other, /')
     __rrshift__ = forward('other >> target', 'other, /')
     __rand__ = forward('other & target', 'other, /')

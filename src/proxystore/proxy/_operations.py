@@ -93,10 +93,10 @@ def aexit(target: Any, *exc_info: Any) -> Any:
 
 
 def pow3(base: Any, exponent: Any, modulus: Any) -> Any:
-    """Three-argument `pow()` with a proxy base.
+    """Three-argument `pow()` reached through a proxy base or exponent.
 
-    `pow()` never asks a proxy exponent or modulus for help: hand it their
-    targets.
+    `pow()` never asks a proxy modulus for help (nor, before Python 3.14, a
+    proxy exponent): hand it their targets.
     """
     return pow(base, unwrap(exponent), unwrap(modulus))
 
