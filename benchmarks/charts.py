@@ -94,8 +94,10 @@ def loglog_chart(
     plt = _pyplot()
     if plt is None:
         return False
+    from matplotlib.ticker import NullLocator
+
     fig, axes = plt.subplots(
-        1, len(panels), figsize=(WIDTH, 4.2), sharey=True, squeeze=False
+        1, len(panels), figsize=(WIDTH, 4.8), sharey=True, squeeze=False
     )
     for ax, (panel, lines) in zip(axes[0], panels.items(), strict=True):
         for i, (label, points) in enumerate(lines.items()):
@@ -125,7 +127,7 @@ def loglog_chart(
         ax.set_xlabel(xlabel)
         if xticks:
             ax.set_xticks(list(xticks), list(xticks.values()), rotation=45)
-            ax.minorticks_off()
+            ax.xaxis.set_minor_locator(NullLocator())
         ax.grid(which='major', alpha=0.3)
     axes[0][0].set_ylabel(ylabel)
     legend: dict[str, Any] = {}
@@ -134,10 +136,11 @@ def loglog_chart(
             legend.setdefault(label, handle)
     handles, labels = list(legend.values()), list(legend)
     fig.legend(
-        handles, labels, loc='lower center', ncol=min(len(labels), 5), frameon=False
+        handles, labels, loc='lower center', ncol=min(len(labels), 3), frameon=False
     )
     fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    rows = -(-len(labels) // 3)
+    fig.tight_layout(rect=(0, 0.06 * rows + 0.01, 1, 1))
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return True

@@ -111,6 +111,17 @@ def many(cls: Any, count: int) -> dict[str, float]:
     }
 
 
+def _first_use(
+    proxy: Any, barrier: threading.Barrier, failures: list[BaseException]
+) -> None:
+    barrier.wait()
+    try:
+        if proxy.real != 1:
+            raise AssertionError('wrong target')
+    except BaseException as exc:
+        failures.append(exc)
+
+
 def race(cls: Any, threads: int, *, shared: bool) -> dict[str, float]:
     """Threads released at once, each using a proxy first: wall time and calls."""
     walls, calls = [], []
@@ -122,16 +133,10 @@ def race(cls: Any, threads: int, *, shared: bool) -> dict[str, float]:
             proxies = [cls(factory) for _ in range(threads)]
         barrier = threading.Barrier(threads + 1)
         failures: list[BaseException] = []
-
-        def use(proxy: Any) -> None:
-            barrier.wait()
-            try:
-                if proxy.real != 1:
-                    raise AssertionError('wrong target')
-            except BaseException as exc:
-                failures.append(exc)
-
-        workers = [threading.Thread(target=use, args=(p,)) for p in proxies]
+        workers = [
+            threading.Thread(target=_first_use, args=(p, barrier, failures))
+            for p in proxies
+        ]
         for worker in workers:
             worker.start()
         SlowFactory.calls = 0

@@ -271,4 +271,3 @@ def write_outputs(summary: dict[str, Any], out: Path) -> None:
     (out.parent / f'{out.name}.md').write_text(text)
     (out.parent / f'{out.name}-summary.md').write_text(summary_table(summary) + '\n')
     print(text)
-

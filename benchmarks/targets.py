@@ -78,8 +78,7 @@ TARGETS = (
         limit=2.0,
     ),
     Goal(
-        statement='geometric mean of ours/lazy_object_proxy.cext at most 1.5'
-        ' (stretch)',
+        statement='geometric mean of ours/lazy_object_proxy.cext at most 1.5 (stretch)',
         kind='geomean',
         peer='lop.cext',
         limit=1.5,
@@ -200,6 +199,4 @@ CHECKS = {'overhead': _overhead, 'ratio': _ratio, 'geomean': _geomean, 'size': _
 
 def check_targets(summary: dict[str, Any]) -> list[tuple[str, bool | None, str]]:
     """Each target: (statement, holds or None if it cannot be checked, detail)."""
-    return [
-        (goal.statement, *CHECKS[goal.kind](summary, goal)) for goal in TARGETS
-    ]
+    return [(goal.statement, *CHECKS[goal.kind](summary, goal)) for goal in TARGETS]

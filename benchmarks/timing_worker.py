@@ -130,8 +130,6 @@ def load_impl(name: str) -> Impl:
     raise SystemExit(f'unknown implementation {name!r}')
 
 
-
-
 def _calibrate(timer: timeit.Timer, repeat_time: float) -> int:
     """The loop count that makes one repeat take about `repeat_time`."""
     number = 10

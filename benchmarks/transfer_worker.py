@@ -27,6 +27,7 @@ resident in every process that reads them, though the machine holds them once.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import pickle
@@ -287,7 +288,9 @@ def _dask_runs(
             baseline = reset_peak()
             start = time.perf_counter()
             future = client.scatter(array)
-            futures = [client.submit(_dask_task, future, i, pure=False) for i in range(n)]
+            futures = [
+                client.submit(_dask_task, future, i, pure=False) for i in range(n)
+            ]
             totals = client.gather(futures)
             wall = time.perf_counter() - start
             parent_peak = peak_above(baseline)
@@ -340,7 +343,9 @@ def measure(
     if contender == 'dask':
         runs = _dask_runs(array=array, tasks=tasks, workers=workers)
     else:
-        runs = _pool_runs(contender=contender, array=array, tasks=tasks, workers=workers)
+        runs = _pool_runs(
+            contender=contender, array=array, tasks=tasks, workers=workers
+        )
     return {
         'contender': contender,
         'nbytes': int(array.nbytes),
@@ -356,12 +361,14 @@ def _versions(contender: str) -> dict[str, str]:
     from importlib.metadata import version
 
     found = {'numpy': np.__version__}
-    names = {'ours': 'proxystore-proxy', 'proxystore': 'proxystore', 'dask': 'distributed'}
+    names = {
+        'ours': 'proxystore-proxy',
+        'proxystore': 'proxystore',
+        'dask': 'distributed',
+    }
     if contender in names:
-        try:
+        with contextlib.suppress(PackageNotFoundError):
             found[names[contender]] = version(names[contender])
-        except PackageNotFoundError:
-            pass
     return found
 
 
