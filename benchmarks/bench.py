@@ -66,7 +66,9 @@ def main(argv: list[str] | None = None) -> None:
     rescale = sub.add_parser(
         'scaling-report', help='rewrite the scaling outputs from a JSON result'
     )
-    rescale.add_argument('json', help='a JSON file written by `scaling`')
+    rescale.add_argument(
+        'json', nargs='+', help='JSON files written by `scaling`, merged'
+    )
     rescale.add_argument('--out', required=True, help='output directory')
 
     args = parser.parse_args(argv)
@@ -75,8 +77,8 @@ def main(argv: list[str] | None = None) -> None:
     elif args.mode == 'scaling':
         scaling_report.write_outputs(scaling_driver.run(args), Path(args.out))
     elif args.mode == 'scaling-report':
-        results = json.loads(Path(args.json).read_text())
-        scaling_report.write_outputs(results, Path(args.out))
+        parts = [json.loads(Path(path).read_text()) for path in args.json]
+        scaling_report.write_outputs(scaling_report.merge(parts), Path(args.out))
     else:
         if args.quick:
             args.repeat, args.number = 1, 20

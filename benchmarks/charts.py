@@ -15,6 +15,7 @@ from typing import Any
 WIDTH = 9.0
 DPI = 110
 MARKERS = ('o', 's', 'D', '^', 'v', 'P')
+RATIO_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
 
 
 def _pyplot() -> Any:
@@ -42,7 +43,9 @@ def dots_chart(
     plt = _pyplot()
     if plt is None:
         return False
-    fig, ax = plt.subplots(figsize=(WIDTH, 0.32 * len(rows) + 1.5))
+    from matplotlib.ticker import NullLocator
+
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.32 * len(rows) + 1.9))
     for i, (label, points) in enumerate(series.items()):
         ys = [j for j, name in enumerate(rows) if name in points]
         xs = [points[rows[j]] for j in ys]
@@ -57,13 +60,18 @@ def dots_chart(
         )
     ax.axvline(1.0, color='black', linewidth=1)
     ax.set_xscale('log')
+    every = [x for points in series.values() for x in points.values()]
+    low, high = min([*every, 1.0]), max([*every, 1.0])
+    ticks = [t for t in RATIO_TICKS if low / 1.5 <= t <= high * 1.5]
+    ax.set_xticks(ticks, [f'{t:g}x' for t in ticks])
+    ax.xaxis.set_minor_locator(NullLocator())
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels(rows)
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_xlabel(xlabel)
     ax.set_title(title)
-    ax.legend(loc='lower right')
-    ax.grid(axis='x', which='both', alpha=0.3)
+    ax.legend(loc='upper center', bbox_to_anchor=(0.5, -0.07), ncol=2, frameon=False)
+    ax.grid(axis='x', alpha=0.3)
     ax.grid(axis='y', alpha=0.15)
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
@@ -79,6 +87,9 @@ def loglog_chart(
     xlabel: str,
     ylabel: str,
     xticks: dict[float, str] | None = None,
+    subtitle: str = '',
+    ylog: bool = True,
+    yfactor: float = 1.0,
 ) -> bool:
     """Panels side by side, a line per contender through (x, median) points.
 
@@ -90,6 +101,9 @@ def loglog_chart(
         xlabel: The x axis label (log scale).
         ylabel: The y axis label (log scale).
         xticks: Tick labels by x value, if not the default ones.
+        subtitle: A smaller line under the title.
+        ylog: Whether the y axis is logarithmic (else linear from zero).
+        yfactor: What the y values are multiplied by (1e3: seconds as ms).
     """
     plt = _pyplot()
     if plt is None:
@@ -101,7 +115,11 @@ def loglog_chart(
     )
     for ax, (panel, lines) in zip(axes[0], panels.items(), strict=True):
         for i, (label, points) in enumerate(lines.items()):
-            shown = sorted(p for p in points if p[1] > 0)
+            shown = sorted(
+                (x, y * yfactor, low * yfactor, high * yfactor)
+                for x, y, low, high in points
+                if y > 0 or not ylog
+            )
             if not shown:
                 continue
             xs = [p[0] for p in shown]
@@ -122,7 +140,10 @@ def loglog_chart(
                 linewidth=0,
             )
         ax.set_xscale('log')
-        ax.set_yscale('log')
+        if ylog:
+            ax.set_yscale('log')
+        else:
+            ax.set_ylim(bottom=0)
         ax.set_title(panel)
         ax.set_xlabel(xlabel)
         if xticks:
@@ -138,9 +159,12 @@ def loglog_chart(
     fig.legend(
         handles, labels, loc='lower center', ncol=min(len(labels), 3), frameon=False
     )
-    fig.suptitle(title)
+    if subtitle:
+        title = f'{title}\n{subtitle}'
+    fig.suptitle(title, fontsize=12)
     rows = -(-len(labels) // 3)
     fig.tight_layout(rect=(0, 0.06 * rows + 0.01, 1, 1))
+    fig.subplots_adjust(top=0.8 - 0.04 * title.count('\n'))
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return True

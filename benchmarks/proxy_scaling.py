@@ -7,7 +7,8 @@ and prints one JSON document:
         --threads 1,8,64
 
 For each count: the time to create that many unresolved proxies (each with
-a factory of its own, made beforehand, as a store makes one per key), the
+a factory of its own, made beforehand, as a store makes one per key), with
+the garbage collector on as in any program and then off, the
 bytes per proxy that tracemalloc sees them take (measured in a separate pass,
 since tracing slows allocation) and the time to pickle each of them. For
 each thread count: the wall time from releasing the threads until all have
@@ -102,9 +103,18 @@ def many(cls: Any, count: int) -> dict[str, float]:
     # The list holding the proxies is not theirs.
     after -= sys.getsizeof(proxies)
     del proxies
+    # Once more with the garbage collector off: what its passes cost.
+    gc.collect()
+    gc.disable()
+    try:
+        proxies, create_nogc_s = _create(cls, factories)
+    finally:
+        gc.enable()
+    del proxies
     return {
         'count': count,
         'create_s': create_s,
+        'create_nogc_s': create_nogc_s,
         'pickle_s': pickle_s,
         'bytes_per_proxy': (after - before) / count,
         'pickled_bytes': pickled,

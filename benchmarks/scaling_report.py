@@ -23,6 +23,13 @@ LABELS = {
     'shm': 'shared memory',
     'dask': 'Dask scatter',
 }
+SHORT_LABELS = {
+    'value': 'by value',
+    'ours': 'ours',
+    'proxystore': 'proxystore 1.1.0',
+    'shm': 'shared memory',
+    'dask': 'Dask',
+}
 IMPL_LABELS = {
     'ours': 'ours',
     'proxystore': 'proxystore 1.1.0',
@@ -36,12 +43,14 @@ MEASURES = (
     ('worker_peak', "Workers' peak memory", 'bytes', 'scaling-workers.png'),
 )
 Spread = tuple[float, float, float]  # median, lowest, highest
+# The memory charts start at this payload size (the tables show every size).
+MEMORY_FROM = 10**6
 
 
 def size_text(nbytes: float) -> str:
     """Bytes in decimal units: `1 kB`, `100 MB`, `1.5 GB`."""
     for unit in ('B', 'kB', 'MB', 'GB'):
-        if abs(nbytes) < 1000 or unit == 'GB':
+        if abs(float(f'{nbytes:.3g}')) < 1000 or unit == 'GB':
             return f'{nbytes:.3g} {unit}'
         nbytes /= 1000
     raise AssertionError('unreachable')
@@ -111,6 +120,9 @@ def transfer_chart(results: dict[str, Any], measure: str, path: Path) -> bool:
     figures = transfer_figures(results)
     title, unit = next((m[1], m[2]) for m in MEASURES if m[0] == measure)
     sizes = results['settings']['sizes']
+    if unit == 'bytes' and measure != 'pickled_per_task':
+        # Below 1 MB, peak memory is page-sized noise (and often 0).
+        sizes = [n for n in sizes if n >= MEMORY_FROM] or sizes
     panels = {}
     for tasks in results['settings']['tasks']:
         panels[f'{tasks} task{"s" if tasks > 1 else ""}'] = {
@@ -121,11 +133,26 @@ def transfer_chart(results: dict[str, Any], measure: str, path: Path) -> bool:
             ]
             for c in _contenders(results)
         }
+    zero = [
+        SHORT_LABELS[c]
+        for c in _contenders(results)
+        if all(
+            figures[key][measure][0] == 0
+            for key in figures
+            if key[0] == c and key[1] in sizes
+        )
+    ]
+    notes = [
+        f'{results["settings"]["workers"]} worker processes; '
+        'band: lowest to highest of the repeats'
+    ]
+    if zero:
+        notes.append(f'{" and ".join(zero)}: 0 B at every size, not drawn')
     return loglog_chart(
         path=path,
         panels=panels,
-        title=f'{title} against payload size ({results["settings"]["workers"]} '
-        'worker processes; band: lowest to highest of the repeats)',
+        title=f'{title} against payload size',
+        subtitle='\n'.join(notes),
         xlabel='payload',
         ylabel=unit,
         xticks={n: size_text(n) for n in sizes},
@@ -174,11 +201,12 @@ def crossovers(results: dict[str, Any], proxy: str = 'ours') -> list[str]:
             )
         else:
             below, at = pairs[first - 1], pairs[first]
+            then = '' if at is largest else f', and {times}'
             sentences.append(
                 f'With {label}, the proxy pays off between {size_text(below[0])} '
                 f'and {size_text(at[0])}: at {size_text(at[0])} it took '
                 f'{seconds_text(at[1][0])} against {seconds_text(at[2][0])} '
-                f'by value, and {times}.'
+                f'by value{then}.'
             )
     return sentences
 
@@ -190,8 +218,9 @@ def proxy_figures(results: dict[str, Any]) -> dict[str, Any]:
     for record in results['proxies']:
         for row in record['many']:
             cell = many.setdefault((record['impl'], row['count']), {})
-            for key in ('create_s', 'pickle_s', 'bytes_per_proxy'):
-                cell.setdefault(key, []).append(row[key])
+            for key in ('create_s', 'create_nogc_s', 'pickle_s', 'bytes_per_proxy'):
+                if key in row:
+                    cell.setdefault(key, []).append(row[key])
         for row in record['races']:
             key = (record['impl'], row['shared'], row['threads'])
             cell = races.setdefault(key, {})
@@ -215,6 +244,7 @@ def _per_proxy(s: Spread, count: int) -> str:
 
 MANY = (
     ('create_s', 'Time to create, ns per proxy'),
+    ('create_nogc_s', 'Time to create with the garbage collector off, ns per proxy'),
     ('pickle_s', 'Time to pickle, ns per proxy'),
     ('bytes_per_proxy', 'Memory, bytes per unresolved proxy'),
 )
@@ -229,7 +259,10 @@ def many_table(results: dict[str, Any], key: str) -> str:
     for count in results['settings']['counts']:
         row = [f'{count:,}']
         for i in impls:
-            cell = figures[(i, count)][key]
+            cell = figures[(i, count)].get(key)
+            if cell is None:
+                row.append('n/a')
+                continue
             if key == 'bytes_per_proxy':
                 row.append(f'{cell[0]:,.0f}')
             else:
@@ -279,6 +312,7 @@ def proxies_charts(results: dict[str, Any], directory: Path) -> list[str]:
         path=directory / 'proxies-many.png',
         panels=many,
         title='Total time to create, and to pickle, many proxies',
+        subtitle='band: lowest to highest of the repeats',
         xlabel='proxies',
         ylabel='seconds',
         xticks={n: f'{n:,}' for n in counts},
@@ -296,13 +330,23 @@ def proxies_charts(results: dict[str, Any], directory: Path) -> list[str]:
     if loglog_chart(
         path=directory / 'proxies-threads.png',
         panels=races,
-        title='First use by racing threads (factory: a 1 ms wait), wall time',
+        title='First use by racing threads, wall time',
+        subtitle='the factory waits 1 ms; band: lowest to highest of the repeats',
         xlabel='threads',
-        ylabel='seconds',
+        ylabel='ms',
         xticks={n: str(n) for n in threads},
+        ylog=False,
+        yfactor=1e3,
     ):
         drawn.append('proxies-threads.png')
     return drawn
+
+
+BENDS = (
+    ('create_s', 'create'),
+    ('create_nogc_s', 'create with the garbage collector off'),
+    ('pickle_s', 'pickle'),
+)
 
 
 def bend_sentences(results: dict[str, Any]) -> list[str]:
@@ -315,7 +359,9 @@ def bend_sentences(results: dict[str, Any]) -> list[str]:
     sentences = []
     for i in _impls(results):
         parts = []
-        for key, what in (('create_s', 'create'), ('pickle_s', 'pickle')):
+        for key, what in BENDS:
+            if key not in figures[(i, low)]:
+                continue
             a = figures[(i, low)][key][0] / low
             b = figures[(i, high)][key][0] / high
             parts.append(
@@ -374,11 +420,22 @@ def report_markdown(results: dict[str, Any], images: list[str]) -> str:
         if 'proxies-many.png' in images:
             parts += ['', '![Many proxies](img/proxies-many.png)']
         for key, title in MANY:
-            parts += ['', f'{title}:', '', many_table(results, key)]
+            if any(key in row for r in results['proxies'] for row in r['many']):
+                parts += ['', f'{title}:', '', many_table(results, key)]
         if 'proxies-threads.png' in images:
             parts += ['', '![Racing threads](img/proxies-threads.png)']
         parts += ['', races_table(results)]
     return '\n'.join(parts) + '\n'
+
+
+def merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Results of separate runs (say, one per `--parts`) as one."""
+    merged: dict[str, Any] = {**parts[0], 'settings': {}, 'transfer': [], 'proxies': []}
+    for part in parts:
+        merged['settings'].update(part['settings'])
+        merged['transfer'] += part['transfer']
+        merged['proxies'] += part['proxies']
+    return merged
 
 
 def write_outputs(results: dict[str, Any], out: Path) -> None:
