@@ -173,7 +173,7 @@ def run_worker(
             subclassed[kind] = TARGET
 
     for op in ALL_OPS:
-        if op.needs == 'cached' and u is None:
+        if op.cached and u is None:
             times[op.name] = None
             notes[op.name] = 'no cached defaults'
             continue
@@ -231,7 +231,7 @@ def run_worker(
     # the timed proxy must still be a proxy after `q += 1`.
     if u is not None and impl.is_resolved is not None and impl.is_resolved(u):
         for op in OPS:
-            if op.needs == 'cached':
+            if op.cached:
                 times[op.name] = None
                 notes[op.name] = 'resolved the proxy'
     if impl.make is not None:
