@@ -70,7 +70,7 @@ def spread(values: list[float]) -> Spread:
 
 def _spread_text(s: Spread, unit: str) -> str:
     fmt = seconds_text if unit == 'seconds' else size_text
-    if s[1] == s[2]:
+    if fmt(s[1]) == fmt(s[2]):
         return fmt(s[0])
     return f'{fmt(s[0])} ({fmt(s[1])}\N{EN DASH}{fmt(s[2])})'
 
