@@ -274,7 +274,10 @@ def _dask_runs(
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
-            scheduler_kwargs={'dashboard': False},
+            host='127.0.0.1',
+            # Without an address the scheduler's HTTP server takes port 8787,
+            # which other clusters on the machine may be using.
+            dashboard_address='127.0.0.1:0',
             silence_logs=logging.ERROR,
         ) as cluster,
         Client(cluster) as client,

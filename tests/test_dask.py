@@ -80,7 +80,9 @@ def client() -> Iterator[Any]:
             threads_per_worker=1,
             processes=True,
             host='127.0.0.1',
-            dashboard_address=None,
+            # A free port: without one the scheduler's HTTP server takes 8787,
+            # and warns (an error here) when another cluster holds it.
+            dashboard_address='127.0.0.1:0',
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
