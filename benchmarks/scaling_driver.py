@@ -52,6 +52,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--repeats', type=int, default=3, help='repeats of each run')
     parser.add_argument('--parts', default='transfer,proxies', help='which runs')
     parser.add_argument(
+        '--contenders',
+        default=','.join(TRANSFER_ENV),
+        help='comma-separated subset of the pass-by-reference contenders',
+    )
+    parser.add_argument(
         '--max-nbytes', type=float, default=1e9, help='largest payload (bytes)'
     )
     parser.add_argument('--workers', type=int, default=2, help='worker processes')
@@ -90,10 +95,11 @@ def run_transfer(
     tasks: tuple[int, ...],
     repeats: int,
     workers: int,
+    contenders: list[str],
     log: Any,
 ) -> list[dict[str, Any]]:
     """Every contender at every size, `repeats` times; one record per process."""
-    contenders = [c for c, env in TRANSFER_ENV.items() if pythons.get(env)]
+    contenders = [c for c in contenders if pythons.get(TRANSFER_ENV[c])]
     records = []
     for repeat in range(repeats):
         for i, nbytes in enumerate(sizes):
@@ -192,6 +198,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             tasks=tasks,
             repeats=repeats,
             workers=args.workers,
+            contenders=[c for c in TRANSFER_ENV if c in args.contenders.split(',')],
             log=log,
         )
         results['settings']['transfer_seconds'] = round(
