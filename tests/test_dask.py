@@ -80,9 +80,7 @@ def client() -> Iterator[Any]:
             threads_per_worker=1,
             processes=True,
             host='127.0.0.1',
-            # A free port: without one the scheduler's HTTP server takes 8787,
-            # and warns (an error here) when another cluster holds it.
-            dashboard_address='127.0.0.1:0',
+            dashboard_address=':0',
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
