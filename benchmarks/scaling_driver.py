@@ -24,10 +24,10 @@ from driver import load
 from driver import machine
 
 HERE = Path(__file__).resolve().parent
-SIZES = tuple(10**k for k in range(3, 10))  # 1 kB to 1 GB
-TASKS = (1, 8, 64)
-COUNTS = (1_000, 10_000, 100_000, 1_000_000)
-THREADS = (1, 2, 4, 8, 16, 32, 64)
+SIZES: tuple[int, ...] = tuple(10**k for k in range(3, 10))  # 1 kB to 1 GB
+TASKS: tuple[int, ...] = (1, 8, 64)
+COUNTS: tuple[int, ...] = (1_000, 10_000, 100_000, 1_000_000)
+THREADS: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64)
 # Which environment (`--ours`, `--proxystore`, `--peers`) runs each contender.
 TRANSFER_ENV = {
     'value': 'ours',

@@ -222,8 +222,8 @@ def proxy_figures(results: dict[str, Any]) -> dict[str, Any]:
                 if key in row:
                     cell.setdefault(key, []).append(row[key])
         for row in record['races']:
-            key = (record['impl'], row['shared'], row['threads'])
-            cell = races.setdefault(key, {})
+            race = (record['impl'], row['shared'], row['threads'])
+            cell = races.setdefault(race, {})
             cell.setdefault('wall_s', []).append(row['wall_s'])
             cell.setdefault('factory_calls', []).append(row['factory_calls'])
     return {
