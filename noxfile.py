@@ -2,7 +2,8 @@
 
 `nox` runs the default sessions (tests on every CPython 3.10-3.13 found on the
 machine, tests on 3.14 and 3.15 in Pyodide under Node.js, lint, typecheck,
-docs); `nox -s bench` runs the benchmarks.
+docs); `nox -s bench` runs the per-operation benchmarks and `nox -s scaling`
+the pass-by-reference and scaling ones.
 """
 
 from __future__ import annotations
@@ -207,16 +208,26 @@ BENCH_PEERS = {
     'proxystore': ['proxystore==1.1.0'],
     'peers': ['lazy-object-proxy==1.13.*', 'wrapt==2.5.*'],
 }
+# The scaling runs send NumPy arrays; ours' environment also runs Dask.
+SCALING_EXTRAS = {
+    'ours': ['numpy>=1.24', 'distributed>=2024.8'],
+    'proxystore': ['numpy>=1.24'],
+    'peers': [],
+}
+# One interpreter for the scaling runs (they take tens of minutes).
+SCALING_PYTHON = next(
+    (v for v in ('3.12', '3.13', '3.11') if _real_interpreter(v)), None
+)
 
 
-@nox.session(python=BENCH_PYTHONS)
-def bench(session: nox.Session) -> None:
-    """Time ours against the bare object and its peers; write the results.
+def _bench_envs(
+    session: nox.Session, name: str, extras: dict[str, list[str]]
+) -> dict[str, str]:
+    """Build the uv environments for ours and the peers; their interpreters.
 
     Ours and proxystore share the import name, so each gets its own uv
     environment beside this session's (ours installed from the checkout,
-    non-editable); lazy-object-proxy and wrapt share a third. Extra arguments
-    go to `benchmarks/bench.py run` (for example `-- --quick`).
+    non-editable); lazy-object-proxy and wrapt share a third.
     """
     session.install('matplotlib', 'uv')
     base = session.run(
@@ -224,13 +235,13 @@ def bench(session: nox.Session) -> None:
     )
     assert isinstance(base, str)
     interpreter = base.strip()
-    envs = Path(session.virtualenv.location).parent / f'bench-envs-{session.python}'
+    envs = Path(session.virtualenv.location).parent / f'{name}-envs-{session.python}'
     pythons = {}
-    for name in ('ours', *BENCH_PEERS):
-        env = envs / name
+    for env_name in ('ours', *BENCH_PEERS):
+        env = envs / env_name
         session.run('uv', 'venv', '--quiet', '--clear', '-p', interpreter, str(env))
         python = str(env / 'bin' / 'python')
-        if name == 'ours':
+        if env_name == 'ours':
             # Rebuild from the working tree every time: uv would otherwise
             # reuse a wheel built from an older state of src/.
             packages = [
@@ -241,9 +252,20 @@ def bench(session: nox.Session) -> None:
                 str(ROOT),
             ]
         else:
-            packages = BENCH_PEERS[name]
+            packages = list(BENCH_PEERS[env_name])
+        packages += extras.get(env_name, [])
         session.run('uv', 'pip', 'install', '--quiet', '-p', python, *packages)
-        pythons[name] = python
+        pythons[env_name] = python
+    return pythons
+
+
+@nox.session(python=BENCH_PYTHONS)
+def bench(session: nox.Session) -> None:
+    """Time ours against the bare object and its peers; write the results.
+
+    Extra arguments go to `benchmarks/bench.py run` (for example `-- --quick`).
+    """
+    pythons = _bench_envs(session, 'bench', {})
     session.run(
         'python',
         str(ROOT / 'benchmarks' / 'bench.py'),
@@ -256,5 +278,30 @@ def bench(session: nox.Session) -> None:
         pythons['peers'],
         '--out',
         str(ROOT / 'benchmarks' / 'results' / str(session.python)),
+        *session.posargs,
+    )
+
+
+@nox.session(python=SCALING_PYTHON)
+def scaling(session: nox.Session) -> None:
+    """Pass a NumPy array to worker processes every way; scale the proxy itself.
+
+    Writes `benchmarks/results/scaling-<python>/`. Extra arguments go to
+    `benchmarks/bench.py scaling` (for example `-- --quick`, `-- --repeats 5`
+    or `-- --parts proxies`).
+    """
+    pythons = _bench_envs(session, 'scaling', SCALING_EXTRAS)
+    session.run(
+        'python',
+        str(ROOT / 'benchmarks' / 'bench.py'),
+        'scaling',
+        '--ours',
+        pythons['ours'],
+        '--proxystore',
+        pythons['proxystore'],
+        '--peers',
+        pythons['peers'],
+        '--out',
+        str(ROOT / 'benchmarks' / 'results' / f'scaling-{session.python}'),
         *session.posargs,
     )

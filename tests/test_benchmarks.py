@@ -1,32 +1,46 @@
-"""The benchmark program still runs: ours only, tiny counts, no timing checks."""
+"""The benchmark programs still run: ours only, tiny counts, no timing checks."""
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import pickle
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-BENCH = Path(__file__).parent.parent / 'benchmarks' / 'bench.py'
+BENCHMARKS = Path(__file__).parent.parent / 'benchmarks'
+BENCH = BENCHMARKS / 'bench.py'
+MODULES = (
+    'operations',
+    'timing_worker',
+    'driver',
+    'targets',
+    'charts',
+    'report',
+    'transfer_worker',
+    'proxy_scaling',
+    'scaling_driver',
+    'scaling_report',
+)
 
 
 @pytest.fixture(scope='module')
 def bench() -> Any:
-    spec = importlib.util.spec_from_file_location('bench', BENCH)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules['bench'] = module
+    """The harness's modules, imported as `bench.py` imports them."""
+    sys.path.insert(0, str(BENCHMARKS))
     try:
-        spec.loader.exec_module(module)
-        yield module
+        yield SimpleNamespace(
+            **{name: importlib.import_module(name) for name in MODULES}
+        )
     finally:
-        del sys.modules['bench']
+        sys.path.remove(str(BENCHMARKS))
+        for name in MODULES:
+            sys.modules.pop(name, None)
 
 
 @pytest.mark.subprocess
@@ -58,12 +72,12 @@ def test_run_ours_and_bare_quick(tmp_path: Path, bench: Any) -> None:
     # the proxy sizes were measured.
     for impl in ('bare', 'ours'):
         times = summary['times_s'][impl]
-        assert all(times[op] is not None for op in bench.ALL_OP_NAMES)
-    assert summary['sizes']['ours'][bench.MEMORY] > 0
-    assert summary['sizes']['ours'][bench.PICKLE_SIZE] > 0
+        assert all(times[op] is not None for op in bench.operations.ALL_OP_NAMES)
+    assert summary['sizes']['ours'][bench.operations.MEMORY] > 0
+    assert summary['sizes']['ours'][bench.operations.PICKLE_SIZE] > 0
     report = (tmp_path / 'smoke.md').read_text()
     assert report in result.stdout
-    for name in (*bench.ALL_OP_NAMES, *bench.SIZES):
+    for name in (*bench.operations.ALL_OP_NAMES, *bench.operations.SIZES):
         assert f'| {name} |' in report
     assert '### Proxy subclasses' in report
     assert '### Targets' in report
@@ -72,9 +86,11 @@ def test_run_ours_and_bare_quick(tmp_path: Path, bench: Any) -> None:
 
 
 def test_worker_quick(bench: Any) -> None:
-    result = bench.run_worker('ours', repeat_time=0.001, repeat=1, number=3)
+    result = bench.timing_worker.run_worker(
+        'ours', repeat_time=0.001, repeat=1, number=3
+    )
     assert result['impl'] == 'ours'
-    assert set(result['times']) == set(bench.ALL_OP_NAMES)
+    assert set(result['times']) == set(bench.operations.ALL_OP_NAMES)
     assert all(time is not None for time in result['times'].values())
     assert result['notes'] == {}
     assert result['reference'] > 0  # the machine's speed, timed between sweeps
@@ -86,24 +102,30 @@ def test_slow_runs_are_those_slower_than_the_fastest_machine_speed(bench: Any) -
         return [{'reference': r, 'clean_sweeps': 5} for r in references]
 
     rounds = {'ours': runs(1.0, 1.2, 1.7), 'proxystore': runs(1.4, 1.0, 1.29)}
-    assert bench._slow_runs(rounds) == [('ours', 2), ('proxystore', 0)]
+    assert bench.driver._slow_runs(rounds) == [('ours', 2), ('proxystore', 0)]
     rounds['ours'][1]['clean_sweeps'] = 0  # no sweep at its own best speed
-    assert bench._slow_runs(rounds) == [('ours', 1), ('ours', 2), ('proxystore', 0)]
+    assert bench.driver._slow_runs(rounds) == [
+        ('ours', 1),
+        ('ours', 2),
+        ('proxystore', 0),
+    ]
 
 
 def test_subclasses_are_proxies_of_the_imported_proxy(bench: Any) -> None:
     from proxystore.proxy import Proxy
     from proxystore.proxy import is_resolved
 
-    subclasses = bench.make_subclasses(Proxy)
-    assert set(subclasses) == set(bench.SUBCLASS_KINDS)
-    assert bench.make_subclasses(Proxy) is subclasses  # made once
-    assert {op.subclass for op in bench.SUBCLASS_OPS} == set(bench.SUBCLASS_KINDS)
+    subclasses = bench.operations.make_subclasses(Proxy)
+    assert set(subclasses) == set(bench.operations.SUBCLASS_KINDS)
+    assert bench.operations.make_subclasses(Proxy) is subclasses  # made once
+    assert {op.subclass for op in bench.operations.SUBCLASS_OPS} == set(
+        bench.operations.SUBCLASS_KINDS
+    )
     assert issubclass(subclasses['checked'], subclasses['owned'])
     for kind, cls in subclasses.items():
         assert issubclass(cls, Proxy)
         assert '__proxy_valid__' in cls.__dict__ or kind == 'checked'
-        proxy = cls(bench.factory)
+        proxy = cls(bench.operations.factory)
         assert not is_resolved(proxy)
         assert proxy.value == 1
         assert proxy.method() == 1
@@ -119,40 +141,48 @@ def test_subclasses_are_proxies_of_the_imported_proxy(bench: Any) -> None:
             with pytest.raises(ReferenceError):
                 proxy.value
             del proxy.__proxy_wrapped__
-            proxy.__proxy_wrapped__ = bench.TARGET
-            assert object.__getattribute__(proxy, '__proxy_target__') is bench.TARGET
+            proxy.__proxy_wrapped__ = bench.operations.TARGET
+            assert (
+                object.__getattribute__(proxy, '__proxy_target__')
+                is bench.operations.TARGET
+            )
         else:
             assert proxy.value == 1  # `Proxy`'s own __proxy_wrapped__: no check
 
 
 def _made_up_times(bench: Any, **each: float) -> dict[str, dict[str, float | None]]:
-    return {impl: dict.fromkeys(bench.ALL_OP_NAMES, t) for impl, t in each.items()}
+    return {
+        impl: dict.fromkeys(bench.operations.ALL_OP_NAMES, t)
+        for impl, t in each.items()
+    }
 
 
 def test_targets_with_peers(bench: Any) -> None:
     # A made-up summary: the targets are computed from whatever is measured.
-    ops = bench.OP_NAMES
+    ops = bench.operations.OP_NAMES
     times = _made_up_times(
         bench, bare=1e-7, ours=2e-7, proxystore=5e-7, **{'lop.cext': 1.5e-7}
     )
     times['lop.cext']['hash (unresolved, cached defaults)'] = None
-    for name in bench.SUBCLASS_OP_NAMES:  # as the worker leaves them
+    for name in bench.operations.SUBCLASS_OP_NAMES:  # as the worker leaves them
         times['lop.cext'][name] = None
     sizes = {
-        'bare': {bench.MEMORY: None, bench.PICKLE_SIZE: 3000},
-        'ours': {bench.MEMORY: 72, bench.PICKLE_SIZE: 90},
-        'proxystore': {bench.MEMORY: 100, bench.PICKLE_SIZE: 100},
-        'lop.cext': {bench.MEMORY: 120, bench.PICKLE_SIZE: 3000},
+        'bare': {bench.operations.MEMORY: None, bench.operations.PICKLE_SIZE: 3000},
+        'ours': {bench.operations.MEMORY: 72, bench.operations.PICKLE_SIZE: 90},
+        'proxystore': {bench.operations.MEMORY: 100, bench.operations.PICKLE_SIZE: 100},
+        'lop.cext': {bench.operations.MEMORY: 120, bench.operations.PICKLE_SIZE: 3000},
     }
     summary = {'impls': list(times), 'times_s': times, 'sizes': sizes}
-    results = {statement: holds for statement, holds, _ in bench.check_targets(summary)}
+    results = {
+        statement: holds for statement, holds, _ in bench.targets.check_targets(summary)
+    }
     assert all(holds is not None for holds in results.values())
     assert results['getattr at most 1.0x lazy_object_proxy.cext'] is False
-    geomean = bench.geomean_vs(summary, 'lop.cext')
+    geomean = bench.targets.geomean_vs(summary, 'lop.cext')
     assert geomean is not None
     assert geomean[0] == pytest.approx(2e-7 / 1.5e-7)
     assert geomean[1] == len(ops) - 1  # the subclass operations left out
-    rows = bench.markdown_table(summary).splitlines()
+    rows = bench.report.markdown_table(summary).splitlines()
     row = next(row for row in rows if row.startswith('| hash (unresolved'))
     assert row.startswith(
         '| hash (unresolved, cached defaults) | 100 | 200 | 500 | n/a |'
@@ -163,25 +193,26 @@ def test_targets_with_peers(bench: Any) -> None:
 def test_subclass_target_is_apart_from_the_overhead_target(bench: Any) -> None:
     times = _made_up_times(bench, bare=1e-7, ours=2e-7, proxystore=5e-7)
     times['ours']['checked: len'] = 4e-7  # overhead 300 ns, limit 200 ns
-    sizes = dict.fromkeys(times, dict.fromkeys(bench.SIZES))
+    sizes = dict.fromkeys(times, dict.fromkeys(bench.operations.SIZES))
     summary = {'impls': list(times), 'times_s': times, 'sizes': sizes}
     results = {
         statement: (holds, detail)
-        for statement, holds, detail in bench.check_targets(summary)
+        for statement, holds, detail in bench.targets.check_targets(summary)
     }
     overhead = results[OVERHEAD_TARGET]
+    OP_NAMES = bench.operations.OP_NAMES
     assert overhead == (
         True,
-        f'{len(bench.OP_NAMES)}/{len(bench.OP_NAMES)} operations hold',
+        f'{len(OP_NAMES)}/{len(OP_NAMES)} operations hold',
     )
     subclass = results[
         "subclass overhead (time minus bare) at most half of proxystore 1.1.0's"
         ' same subclass on every subclass operation'
     ]
-    n = len(bench.SUBCLASS_OP_NAMES)
+    n = len(bench.operations.SUBCLASS_OP_NAMES)
     assert subclass[0] is False
     assert subclass[1].startswith(f'{n - 1}/{n} operations hold: fails on checked: len')
-    rows = bench.subclass_table(summary).splitlines()
+    rows = bench.report.subclass_table(summary).splitlines()
     assert rows[0] == (
         '| operation | bare | ours | proxystore | ours/bare | ours/proxystore'
         ' | ours over bare | proxystore over bare | overhead ours/proxystore |'
@@ -203,12 +234,12 @@ def test_a_first_use_may_take_more_of_proxystores_overhead(bench: Any) -> None:
     # the one half of every other operation.
     times = _made_up_times(bench, bare=1e-7, ours=2e-7, proxystore=5e-7)
     times['ours']['create + first use'] = 3.2e-7
-    sizes = dict.fromkeys(times, dict.fromkeys(bench.SIZES))
+    sizes = dict.fromkeys(times, dict.fromkeys(bench.operations.SIZES))
     summary = {'impls': list(times), 'times_s': times, 'sizes': sizes}
-    results = {s: (h, d) for s, h, d in bench.check_targets(summary)}
+    results = {s: (h, d) for s, h, d in bench.targets.check_targets(summary)}
     assert results[OVERHEAD_TARGET][0] is True
     times['ours']['len'] = 3.2e-7
-    results = {s: (h, d) for s, h, d in bench.check_targets(summary)}
+    results = {s: (h, d) for s, h, d in bench.targets.check_targets(summary)}
     holds, detail = results[OVERHEAD_TARGET]
     assert holds is False
     assert 'fails on len: 220 ns over bare vs limit 200 ns' in detail
@@ -217,7 +248,7 @@ def test_a_first_use_may_take_more_of_proxystores_overhead(bench: Any) -> None:
 def test_report_of_results_without_subclass_operations(bench: Any) -> None:
     # Results written before the subclass operations existed still report.
     times = {
-        impl: dict.fromkeys(bench.OP_NAMES, t)
+        impl: dict.fromkeys(bench.operations.OP_NAMES, t)
         for impl, t in (('bare', 1e-7), ('ours', 2e-7), ('proxystore', 5e-7))
     }
     summary = {
@@ -227,10 +258,193 @@ def test_report_of_results_without_subclass_operations(bench: Any) -> None:
         'versions': dict.fromkeys(times, '1'),
         'impls': list(times),
         'times_s': times,
-        'sizes': dict.fromkeys(times, dict.fromkeys(bench.SIZES)),
+        'sizes': dict.fromkeys(times, dict.fromkeys(bench.operations.SIZES)),
         'notes': {},
     }
-    report = bench.report_markdown(summary, None)
+    report = bench.report.report_markdown(summary, None)
     assert '### Proxy subclasses' not in report
     assert '| subclass overhead' in report
     assert 'on every subclass operation | not checked |' in report
+
+
+def test_every_target_is_a_row_of_the_table(bench: Any) -> None:
+    targets = bench.targets
+    assert targets.OVERHEAD_SHARE == {'create + first use': 0.60}
+    statements = [goal.statement for goal in targets.TARGETS]
+    assert statements == [statement for statement, _, _ in _checked(bench, {})]
+    assert OVERHEAD_TARGET in statements
+    assert len(statements) == 8
+    kinds = {goal.kind for goal in targets.TARGETS}
+    assert kinds == set(targets.CHECKS)
+    subclass = next(
+        g for g in targets.TARGETS if g.ops == bench.operations.SUBCLASS_OP_NAMES
+    )
+    assert subclass.kind == 'overhead'
+
+
+def _checked(bench: Any, impls: dict[str, float]) -> list[tuple[str, Any, str]]:
+    times = _made_up_times(bench, **impls)
+    sizes = dict.fromkeys(times, dict.fromkeys(bench.operations.SIZES))
+    summary = {'impls': list(times), 'times_s': times, 'sizes': sizes}
+    return bench.targets.check_targets(summary)
+
+
+def test_nothing_measured_leaves_every_target_unchecked(bench: Any) -> None:
+    assert all(holds is None for _, holds, _ in _checked(bench, {'ours': 1e-7}))
+
+
+def test_summary_table_leads_with_ours_and_the_ratios(bench: Any) -> None:
+    times = _made_up_times(bench, ours=1e-7, proxystore=4e-7, **{'lop.cext': 2e-7})
+    sizes = {
+        'ours': {bench.operations.MEMORY: 80, bench.operations.PICKLE_SIZE: 92},
+        'proxystore': {bench.operations.MEMORY: 96, bench.operations.PICKLE_SIZE: 106},
+        'lop.cext': {bench.operations.MEMORY: 120, bench.operations.PICKLE_SIZE: None},
+    }
+    summary = {'impls': list(times), 'times_s': times, 'sizes': sizes}
+    rows = bench.report.summary_table(summary).splitlines()
+    assert rows[0] == (
+        '|  | ours | proxystore 1.1.0 | lazy_object_proxy.cext | ours / proxystore'
+        ' 1.1.0 | ours / lazy_object_proxy.cext |'
+    )
+    assert '| getattr (ns) | 100 | 400 | 200 | 0.25x | 0.50x |' in rows
+    assert '| pickled size (bytes) | 92 | 106 | n/a | 0.87x | n/a |' in rows
+    n = len(bench.operations.OP_NAMES)
+    assert rows[-1].endswith(f'| 0.25x (over {n}) | 0.50x (over {n}) |')
+    assert 'FAILS' not in bench.report.targets_markdown(summary)
+
+
+def test_peak_memory_is_reset_and_measured(bench: Any) -> None:
+    worker = bench.transfer_worker
+    baseline = worker.reset_peak()
+    block = bytearray(64 * 2**20)
+    block[::4096] = b'x' * len(block[::4096])  # touch every page
+    assert worker.peak_above(baseline) >= 60 * 2**20
+    del block
+    baseline = worker.reset_peak()
+    assert worker.peak_above(baseline) < 8 * 2**20
+
+
+def test_proxy_scaling_counts_factory_calls(bench: Any) -> None:
+    result = bench.proxy_scaling.measure(impl='ours', counts=[50, 200], threads=[1, 8])
+    assert [row['count'] for row in result['many']] == [50, 200]
+    for row in result['many']:
+        assert row['create_s'] > 0
+        assert row['pickle_s'] > 0
+        assert 40 < row['bytes_per_proxy'] < 400
+    calls = {(r['shared'], r['threads']): r['factory_calls'] for r in result['races']}
+    # One proxy shared by 8 threads: its factory runs once; 8 proxies, 8 times.
+    assert calls == {(True, 1): 1, (True, 8): 1, (False, 1): 1, (False, 8): 8}
+
+
+def _transfer_record(contender: str, nbytes: int, walls: dict[int, float]) -> Any:
+    runs = [
+        {
+            'tasks': tasks,
+            'wall_s': wall,
+            'pickled_per_task': 100,
+            'parent_peak': 0,
+            'worker_peak': nbytes,
+        }
+        for tasks, wall in walls.items()
+    ]
+    return {'contender': contender, 'nbytes': nbytes, 'runs': runs}
+
+
+def test_crossover_is_the_size_from_which_the_proxy_stays_faster(bench: Any) -> None:
+    sizes = [10**3, 10**6, 10**9]
+    records = [
+        # By value: slower from 1 MB on with 8 tasks, never with 1.
+        _transfer_record('value', 10**3, {1: 0.001, 8: 0.002}),
+        _transfer_record('value', 10**6, {1: 0.002, 8: 0.05}),
+        _transfer_record('value', 10**9, {1: 0.5}),
+        _transfer_record('ours', 10**3, {1: 0.003, 8: 0.004}),
+        _transfer_record('ours', 10**6, {1: 0.004, 8: 0.01}),
+        _transfer_record('ours', 10**9, {1: 0.6, 8: 1.0}),
+    ]
+    results = {
+        'settings': {'sizes': sizes, 'tasks': [1, 8], 'workers': 2},
+        'transfer': records,
+    }
+    report = bench.scaling_report
+    one, eight = report.crossovers(results)
+    assert one.startswith('With 1 task, the proxy never paid off up to 1 GB')
+    assert eight.startswith('With 8 tasks, the proxy pays off between 1 kB and 1 MB')
+    rows = report.transfer_table(results, 'wall_s').splitlines()
+    assert '| 1 GB | 8 | skipped | 1 s |' in rows
+    assert '| 1 MB | 8 | 50 ms | 10 ms |' in rows
+
+
+def test_scaling_runs_quick(tmp_path: Path) -> None:
+    # Dask's contender has a test of its own: starting a cluster takes seconds.
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH),
+            'scaling',
+            '--ours',
+            sys.executable,
+            '--quick',
+            '--max-nbytes',
+            '1000',
+            '--workers',
+            '1',
+            '--contenders',
+            'value,ours,shm',
+            '--out',
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    results = json.loads((tmp_path / 'scaling.json').read_text())
+    assert results['settings']['sizes'] == [1000]
+    assert {r['contender'] for r in results['transfer']} == {'value', 'ours', 'shm'}
+    assert all(r['load_before'] is not None for r in results['transfer'])
+    for record in results['transfer']:
+        assert record['nbytes'] == 1000
+        runs = {run['tasks']: run for run in record['runs']}
+        assert list(runs) == [1, 4]
+        for run in runs.values():
+            assert run['wall_s'] > 0
+            assert run['parent_peak'] >= 0
+            assert run['worker_peak'] >= 0
+        if record['contender'] == 'value':
+            assert runs[1]['pickled_per_task'] > 1000
+        else:
+            assert runs[1]['pickled_per_task'] < 1000
+    assert [r['impl'] for r in results['proxies']] == ['ours']
+    report = (tmp_path / 'scaling.md').read_text()
+    assert report in result.stdout
+    for title in ('Wall time', 'Bytes pickled per task', "Workers' peak memory"):
+        assert f'### {title}' in report
+    assert '- With 4 tasks, the proxy' in report
+    assert '## The proxy itself' in report
+
+
+@pytest.mark.dask
+def test_dask_contender_scatters_once(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / 'transfer_worker.py'),
+            '--contender',
+            'dask',
+            '--nbytes',
+            '800',
+            '--tasks',
+            '1,4',
+            '--workers',
+            '1',
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    runs = {run['tasks']: run for run in json.loads(done.stdout)['runs']}
+    assert runs[1]['pickled_per_task'] > 800
+    # Scattered once, shared by the tasks.
+    assert runs[4]['pickled_per_task'] == pytest.approx(runs[1]['pickled_per_task'] / 4)
+    assert all(run['wall_s'] > 0 for run in runs.values())
