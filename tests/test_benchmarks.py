@@ -32,6 +32,7 @@ MODULES = (
 @pytest.fixture(scope='module')
 def bench() -> Any:
     """The harness's modules, imported as `bench.py` imports them."""
+    pytest.importorskip('numpy')  # the scaling benchmark sends NumPy arrays
     sys.path.insert(0, str(BENCHMARKS))
     try:
         yield SimpleNamespace(
@@ -324,6 +325,7 @@ def test_peak_memory_is_reset_and_measured(bench: Any) -> None:
     assert worker.peak_above(baseline) < 8 * 2**20
 
 
+@pytest.mark.threads
 def test_proxy_scaling_counts_factory_calls(bench: Any) -> None:
     result = bench.proxy_scaling.measure(impl='ours', counts=[50, 200], threads=[1, 8])
     assert [row['count'] for row in result['many']] == [50, 200]
@@ -374,6 +376,7 @@ def test_crossover_is_the_size_from_which_the_proxy_stays_faster(bench: Any) -> 
     assert '| 1 MB | 8 | 50 ms | 10 ms |' in rows
 
 
+@pytest.mark.subprocess
 def test_scaling_runs_quick(tmp_path: Path) -> None:
     # Dask's contender has a test of its own: starting a cluster takes seconds.
     result = subprocess.run(
@@ -424,6 +427,7 @@ def test_scaling_runs_quick(tmp_path: Path) -> None:
 
 
 @pytest.mark.dask
+@pytest.mark.subprocess
 def test_dask_contender_scatters_once(tmp_path: Path) -> None:
     done = subprocess.run(
         [
