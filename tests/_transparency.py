@@ -23,7 +23,11 @@ _NUMPY_COERCES = {
     *'eq ne lt le gt ge countOf indexOf contains getitem'.split(),
 }
 _EXACT = (str, bytes, bytearray, list, tuple)
-_PARSED = {'str', 'numeric str', 'bytes', 'bytearray'}
+_PARSED = {
+    *'str bytes bytearray'.split(),
+    *'numeric str,float str,complex str,numeric bytes'.split(','),
+}
+_NUMBER_CALLERS = {'%d', 'math.sqrt'}
 
 
 def _is_array(value: Any) -> bool:
@@ -37,11 +41,10 @@ def _is_sequence(value: Any) -> bool:
 
 def known_difference(name: str, target: str, other: Any = None) -> str | None:
     """Why `name` (with the `other` operand) on a proxy of `target` may differ."""
-    if name in {'int', 'float', 'complex'} and target in _PARSED:
-        # Given the real type these parse; a proxy converts with the target's
-        # numeric methods, so that '%d' % proxy and math.sqrt(proxy) refuse
-        # strings exactly as they do bare.
-        return 'int(), float() and complex() parse only a real str or bytes'
+    if name in _NUMBER_CALLERS and target in _PARSED:
+        # A proxy's __int__ and __float__ do what int() and float() do, which
+        # parse text; the other callers of those methods then parse it too.
+        return "'%d' % proxy and math functions convert text as int() does"
     if name == 'mod' and isinstance(other, (str, bytes, bytearray)):
         return "'...' % proxy takes any object with __getitem__ for a mapping"
     if name in {'concat', 'contains'} and isinstance(other, _EXACT):

@@ -9,6 +9,7 @@ listed in KNOWN_DIFFERENCES, and asserted to differ as documented.
 from __future__ import annotations
 
 import asyncio
+import cmath
 import math
 import operator
 import os
@@ -79,7 +80,10 @@ TARGETS: dict[str, Callable[[], Any]] = {
     'complex': lambda: 2 + 3j,
     'str': lambda: 'hello',
     'numeric str': lambda: '12',
+    'float str': lambda: ' -1.5 ',
+    'complex str': lambda: '1+2j',
     'bytes': lambda: b'abc',
+    'numeric bytes': lambda: b'42',
     'bytearray': lambda: bytearray(b'abc'),
     'list': lambda: [3, 1, 2],
     'tuple': lambda: (1, 2),
@@ -279,7 +283,8 @@ def test_inplace_operation_updates_target_and_keeps_proxy(
 @pytest.mark.parametrize(
     ('name', 'target', 'operation'),
     [
-        ('int', 'numeric str', int),
+        ('%d', 'numeric str', lambda x: '%d' % x),  # noqa: UP031
+        ('math.sqrt', 'float str', math.sqrt),
         ('mod', 'int', lambda x: 'ab' % x),  # noqa: F507, UP031
         ('concat', 'str', lambda x: operator.concat('ab', x)),
         ('iconcat', 'list', lambda x: operator.iconcat(x, {1})),
@@ -297,6 +302,51 @@ def test_every_known_difference_still_occurs(
     assert not same(bare, proxied)
     other = {'mod': 'ab', 'concat': 'ab', 'iconcat': {1}, 'pow mod 5': 2}.get(name)
     assert known_difference(name, target, other)
+
+
+@pytest.mark.parametrize(
+    ('text', 'convert', 'expected'),
+    [
+        ('12', int, 12),
+        (' -1.5 ', float, -1.5),
+        (b'42', int, 42),
+        (bytearray(b'7'), float, 7.0),
+        ('1+2j', complex, 1 + 2j),
+        ('0x1f', float, ValueError),
+        ('twelve', int, ValueError),
+        (b'x', complex, TypeError),
+        ([1], int, TypeError),
+    ],
+)
+def test_int_float_complex_convert_as_the_builtins_do(
+    text: Any, convert: Callable[[Any], Any], expected: Any
+) -> None:
+    proxy = Proxy(lambda: text)
+    if isinstance(expected, type):
+        with pytest.raises(expected) as bare:
+            convert(text)
+        with pytest.raises(expected) as proxied:
+            convert(proxy)
+        assert str(proxied.value) == str(bare.value)
+    else:
+        result = convert(proxy)
+        assert result == expected
+        assert type(result) is type(expected)
+
+
+def test_nan_text_converts_to_nan() -> None:
+    assert math.isnan(float(Proxy(lambda: 'nan')))
+    assert cmath.isnan(complex(Proxy(lambda: 'nan')))
+
+
+def test_index_still_follows_the_target() -> None:
+    # Only int(), float() and complex() parse: indexing with numeric text
+    # fails as it does bare.
+    with pytest.raises(TypeError):
+        operator.index(Proxy(lambda: '1'))
+    with pytest.raises(TypeError):
+        [1, 2][Proxy(lambda: '1')]  # type: ignore[index]
+    assert operator.index(Proxy(lambda: 1)) == 1
 
 
 def test_inplace_returns_the_same_proxy() -> None:

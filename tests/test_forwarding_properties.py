@@ -49,6 +49,7 @@ settings.load_profile('proxy')
 
 ARRAY_SHAPES = npst.array_shapes(max_dims=1, max_side=3)
 SPECIAL_DECIMALS = [Decimal('nan'), Decimal('inf'), Decimal('-inf')]
+NUMERIC_TEXT = ['12', ' -1.5 ', b'42', 'nan', '1+2j', '0x1f', b' 7\n', '1_000']
 
 hashables = st.one_of(
     st.none(),
@@ -59,6 +60,8 @@ hashables = st.one_of(
     st.complex_numbers(allow_nan=True, allow_infinity=True),
     st.text(max_size=4),
     st.binary(max_size=4),
+    # Text that int(), float() or complex() accept (or almost).
+    st.sampled_from(NUMERIC_TEXT),
     # Bounded so that `pow` between two generated numbers stays cheap.
     st.decimals(-1000, 1000, places=3) | st.sampled_from(SPECIAL_DECIMALS),
     st.fractions(-1000, 1000, max_denominator=100),

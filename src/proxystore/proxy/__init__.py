@@ -295,9 +295,12 @@ class Proxy(_ProxySlots, Generic[T], metaclass=ProxyType):
     __bytes__ = forward('bytes(target)')
     __format__ = forward('format(target, format_spec)', 'format_spec, /')
     __bool__ = forward('bool(target)')
-    __int__ = forward('ops.real(target, int, ops.INT_METHODS)')
-    __float__ = forward('ops.real(target, float, ops.FLOAT_METHODS)')
-    __complex__ = forward('ops.real(target, complex, ops.COMPLEX_METHODS)')
+    # The builtins' own conversions, text and bytes included: a special
+    # method cannot tell int(p) from '%d' % p or math.sqrt(p), which then
+    # accept numeric text too (see Limits).
+    __int__ = forward('int(target)')
+    __float__ = forward('float(target)')
+    __complex__ = forward('complex(target)')
     __index__ = forward('operator.index(target)')
     __round__ = forward('round(target, ndigits)', 'ndigits=None, /')
     __trunc__ = forward('math.trunc(target)')

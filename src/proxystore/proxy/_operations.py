@@ -10,15 +10,11 @@ interpreter does to a bare object for the operation named in its docstring.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from typing import Any
 
 from proxystore.proxy._slots import is_proxy
 
 __all__ = [
-    'COMPLEX_METHODS',
-    'FLOAT_METHODS',
-    'INT_METHODS',
     'aenter',
     'aexit',
     'await_',
@@ -27,34 +23,8 @@ __all__ = [
     'length_hint',
     'lookup_special',
     'pow3',
-    'real',
     'unwrap',
 ]
-
-INT_METHODS = ('__int__', '__index__') + (
-    ('__trunc__',) if sys.version_info < (3, 14) else ()
-)
-FLOAT_METHODS = ('__float__', '__index__')
-COMPLEX_METHODS = ('__complex__', '__float__', '__index__')
-
-
-def real(target: Any, convert: Callable[[Any], Any], methods: tuple[str, ...]) -> Any:
-    """`int()`, `float()` or `complex()` of a number (`__int__` and friends).
-
-    The builtins also parse strings and buffers; the special methods they
-    stand for here (used by `'%d' % x`, `math.sqrt(x)` and the like) never
-    do. So only what has a numeric method is converted.
-    """
-    cls = type(target)
-    if isinstance(target, (int, float, complex)) or any(
-        hasattr(cls, name) for name in methods
-    ):
-        return convert(target)
-    raise TypeError(
-        f'{convert.__name__}() argument must be a real number, '
-        f"not '{cls.__qualname__}'",
-    )
-
 
 def length_hint(target: Any) -> Any:
     """`operator.length_hint()`, once `len()` has failed with `TypeError`.
