@@ -79,9 +79,11 @@ class Rule:
             when `name` is one of the proxy's own.
         unresolved: A statement run first when the proxy is unresolved (it
             may return instead of resolving), if any.
+        on_type_error: An expression returned instead when the operation
+            raises `TypeError` (bound to `error`), if any.
     """
 
-    __slots__ = ('inplace', 'operation', 'own', 'params', 'unresolved')
+    __slots__ = ('inplace', 'on_type_error', 'operation', 'own', 'params', 'unresolved')
 
     def __init__(
         self,
@@ -91,12 +93,14 @@ class Rule:
         inplace: bool = False,
         own: str | None = None,
         unresolved: str | None = None,
+        on_type_error: str | None = None,
     ) -> None:
         self.operation = operation
         self.params = params
         self.inplace = inplace
         self.own = own
         self.unresolved = unresolved
+        self.on_type_error = on_type_error
 
     def source(self, name: str, template: str, is_own: str) -> str:
         """Return the source of the method called `name`.
@@ -119,6 +123,11 @@ class Rule:
             body = f'return {self.operation}'
         else:
             body = self.operation
+        if self.on_type_error is not None:
+            body = (
+                f'try:\n        {body}\n    except TypeError as error:\n'
+                f'        return {self.on_type_error}'
+            )
         own = ''
         if self.own is not None:
             own = f'    if {is_own}:\n        return {self.own}\n'
@@ -144,6 +153,7 @@ def forward(
     inplace: bool = False,
     own: str | None = None,
     unresolved: str | None = None,
+    on_type_error: str | None = None,
 ) -> Callable[..., Any]:
     """Declare a special method that does `operation` to the target.
 
@@ -157,6 +167,10 @@ def forward(
             when `name` is one of the proxy's own.
         unresolved: A statement to run first when the proxy is unresolved,
             for methods that can answer (and return) without resolving it.
+        on_type_error: An expression to return instead when the operation
+            raises `TypeError` (bound to `error`): for the rare operation
+            whose C callers need more than the operation. A `try` costs
+            nothing until something is raised.
 
     Returns:
         A placeholder that the class's metaclass replaces with the compiled
@@ -164,7 +178,14 @@ def forward(
         type checkers accept every operation on a proxy and type its result
         as `Any`).
     """
-    rule: Any = Rule(operation, params, inplace=inplace, own=own, unresolved=unresolved)
+    rule: Any = Rule(
+        operation,
+        params,
+        inplace=inplace,
+        own=own,
+        unresolved=unresolved,
+        on_type_error=on_type_error,
+    )
     return rule  # type: ignore[no-any-return]
 
 

@@ -10,6 +10,7 @@ interpreter does to a bare object for the operation named in its docstring.
 from __future__ import annotations
 
 import sys
+from collections.abc import Coroutine
 from typing import Any
 
 from proxystore.proxy._slots import is_proxy
@@ -23,6 +24,7 @@ __all__ = [
     'length_hint',
     'lookup_special',
     'pow3',
+    'send_none',
     'unwrap',
 ]
 
@@ -69,6 +71,20 @@ def pow3(base: Any, exponent: Any, modulus: Any) -> Any:
     targets.
     """
     return pow(base, unwrap(exponent), unwrap(modulus))
+
+
+def send_none(target: Any, error: TypeError) -> Any:
+    """`next()` of a coroutine, once `next()` has failed with `error`.
+
+    A coroutine is no iterator, but a proxy is one: C code that steps a
+    coroutine with `PyIter_Send` (asyncio's Task) calls a proxy's `__next__`
+    where it would send `None` to the coroutine itself. So a target that is a
+    coroutine and no iterator is sent `None`; for anything else `next()`'s
+    error stands.
+    """
+    if hasattr(type(target), '__next__') or not isinstance(target, Coroutine):
+        raise error
+    return target.send(None)
 
 
 async def await_(target: Any) -> Any:
