@@ -64,7 +64,9 @@ async def wait(p: Any) -> Any:
 
 ENTRY_POINTS: dict[str, Callable[[Any], Any]] = {
     'run': asyncio.run,
-    'run_until_complete': lambda p: _on_new_loop(lambda loop: loop.run_until_complete(p)),
+    'run_until_complete': lambda p: _on_new_loop(
+        lambda loop: loop.run_until_complete(p)
+    ),
     'gather': lambda p: asyncio.run(gather(p)),
     'ensure_future': lambda p: asyncio.run(ensure_future(p)),
     'wait_for': lambda p: asyncio.run(wait_for(p)),

@@ -28,6 +28,7 @@ __all__ = [
     'unwrap',
 ]
 
+
 def length_hint(target: Any) -> Any:
     """`operator.length_hint()`, once `len()` has failed with `TypeError`.
 
