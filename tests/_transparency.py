@@ -22,7 +22,10 @@ except ImportError:  # pragma: no cover - numpy is a test dependency
 _NUMPY_COERCES = {
     *'eq ne lt le gt ge countOf indexOf contains getitem'.split(),
 }
-_EXACT = (str, bytes, bytearray, list, tuple)
+# CPython 3.12+: a proxy exports its target's buffer (PEP 688).
+_BUFFERS = sys.version_info >= (3, 12)
+_EXACT = (str, list, tuple) if _BUFFERS else (str, bytes, bytearray, list, tuple)
+_BUFFER_CONSUMERS = {'memoryview', 'hash memoryview', 'bytearray'}
 _PARSED = {
     *'str bytes bytearray'.split(),
     *'numeric str,float str,complex str,numeric bytes'.split(','),
@@ -58,7 +61,17 @@ def known_difference(name: str, target: str, other: Any = None) -> str | None:
         return 'concatenation uses a sequence slot that a Python class cannot define'
     if name == 'contains' and target == 'set' and isinstance(other, (set, frozenset)):
         return 'a set looks up a set key as a frozenset only if it is a real set'
-    if isinstance(other, (bytes, bytearray)) and target in {'ndarray', 'bytes'}:
+    if name in _BUFFER_CONSUMERS and not _BUFFERS:
+        return 'a proxy exports a buffer only on 3.12+'
+    if name == 'bytearray' and _BUFFERS:
+        # Every proxy has __buffer__; bytearray() takes the buffer of an
+        # object that has one, and iterates it only otherwise.
+        return 'bytearray() of a proxy needs a buffer or an int (3.12+)'
+    if (
+        not _BUFFERS
+        and isinstance(other, (bytes, bytearray))
+        and target in {'ndarray', 'bytes'}
+    ):
         return 'bytes and bytearray operate on any buffer; a proxy is not one'
     if _is_array(other) and target != 'ndarray' and name in _NUMPY_COERCES:
         # A proxy has __len__ and __getitem__: NumPy, which recognises scalars
@@ -70,6 +83,12 @@ def known_difference(name: str, target: str, other: Any = None) -> str | None:
     if name == 'async with' and target == 'int' and sys.version_info < (3, 11):
         return '3.10 raises AttributeError for a missing __aenter__'
     return None
+
+
+def buffer_of(value: Any) -> tuple[Any, ...]:
+    """What `memoryview(value)` shows: its bytes, format, shape and flags."""
+    with memoryview(value) as view:
+        return view.tobytes(), view.format, view.shape, view.readonly
 
 
 def outcome(function: Callable[[], Any]) -> tuple[str, Any]:

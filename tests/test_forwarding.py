@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import cmath
+import hashlib
 import math
 import operator
 import os
@@ -22,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from _transparency import buffer_of
 from _transparency import known_difference
 from _transparency import outcome
 from _transparency import same
@@ -125,6 +127,9 @@ UNARY: dict[str, Callable[[Any], Any]] = {
     'ceil': math.ceil,
     'fspath': os.fspath,
     'bytes': bytes,
+    'bytearray': bytearray,
+    'memoryview': buffer_of,
+    'hash memoryview': lambda x: hashlib.sha256(x).digest(),
     'hash': hash,
     'len': len,
     'length_hint': operator.length_hint,

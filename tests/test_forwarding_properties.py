@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import hashlib
 import operator
 import os
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
+from _transparency import buffer_of
 from _transparency import equal
 from _transparency import known_difference
 from _transparency import outcome
@@ -125,6 +127,9 @@ BUILTINS: dict[str, Callable[..., Any]] = {
     'float': float,
     'complex': complex,
     'bytes': bytes,
+    'bytearray': bytearray,
+    'memoryview': buffer_of,
+    'hash memoryview': lambda x: hashlib.sha256(x).digest(),
 }
 
 

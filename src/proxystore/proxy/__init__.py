@@ -30,6 +30,7 @@ import contextlib
 import math  # noqa: F401
 import operator  # noqa: F401
 import os  # noqa: F401
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 from typing import Any
@@ -393,6 +394,16 @@ class Proxy(_ProxySlots, Generic[T], metaclass=ProxyType):
     __await__ = forward('ops.await_(target).__await__()')
     __aiter__ = forward('aiter(target)')
     __anext__ = forward('anext(target)')
+
+    if sys.version_info >= (3, 12):
+        # The buffer protocol (PEP 688): the target's buffer, asked for with
+        # the consumer's flags.
+        __buffer__ = forward('ops.buffer(target, flags)', 'flags, /')
+
+        def __release_buffer__(self, view: memoryview, /) -> None:
+            # `view` is what __buffer__ returned: release the target's
+            # export now, not when the view is collected.
+            view.release()
 
     # When the target is a class: isinstance(x, proxy), issubclass(C, proxy).
     __instancecheck__ = forward('isinstance(instance, target)', 'instance, /')

@@ -10,6 +10,7 @@ interpreter does to a bare object for the operation named in its docstring.
 from __future__ import annotations
 
 import sys
+import types
 from collections.abc import Coroutine
 from typing import Any
 
@@ -19,6 +20,7 @@ __all__ = [
     'aenter',
     'aexit',
     'await_',
+    'buffer',
     'enter',
     'exit_',
     'length_hint',
@@ -91,6 +93,22 @@ def send_none(target: Any, error: TypeError) -> Any:
 async def await_(target: Any) -> Any:
     """`await`."""
     return await target
+
+
+def buffer(target: Any, flags: int) -> memoryview:
+    """`__buffer__`: a memoryview of the target's buffer, for `flags`.
+
+    A builtin or C type exports with the consumer's flags, so that a request
+    it cannot meet (a writable view of `bytes`, a contiguous one of a strided
+    array) fails as on the bare object. A class that defines `__buffer__` in
+    Python exports through `memoryview()`, which calls its
+    `__release_buffer__` when the view is released; so does a target with
+    no buffer, for the bare object's `TypeError`.
+    """
+    export = getattr(type(target), '__buffer__', None)
+    if type(export) is types.WrapperDescriptorType:
+        return export(target, flags)  # type: ignore[no-any-return]
+    return memoryview(target)
 
 
 def unwrap(value: Any) -> Any:
