@@ -395,15 +395,12 @@ class Proxy(_ProxySlots, Generic[T], metaclass=ProxyType):
     __aiter__ = forward('aiter(target)')
     __anext__ = forward('anext(target)')
 
+    # The buffer protocol (PEP 688): the target's buffer, asked for with the
+    # consumer's flags. CPython releases it when the consumer is done; a
+    # __release_buffer__ would add nothing, and NumPy copes less well with
+    # exporters that have one.
     if sys.version_info >= (3, 12):
-        # The buffer protocol (PEP 688): the target's buffer, asked for with
-        # the consumer's flags.
         __buffer__ = forward('ops.buffer(target, flags)', 'flags, /')
-
-        def __release_buffer__(self, view: memoryview, /) -> None:
-            # `view` is what __buffer__ returned: release the target's
-            # export now, not when the view is collected.
-            view.release()
 
     # When the target is a class: isinstance(x, proxy), issubclass(C, proxy).
     __instancecheck__ = forward('isinstance(instance, target)', 'instance, /')
