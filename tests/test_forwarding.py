@@ -522,6 +522,68 @@ def test_proxy_of_a_class() -> None:
     assert generic[int] == list[int]
 
 
+def test_a_class_statement_subclasses_the_target_class() -> None:
+    import abc
+
+    class Base(abc.ABC):
+        kind = 'base'
+
+        @abc.abstractmethod
+        def name(self) -> str: ...
+
+    calls = []
+
+    def factory() -> type[Base]:
+        calls.append(1)
+        return Base
+
+    proxy = Proxy(factory)
+
+    class Derived(proxy):  # type: ignore[misc,valid-type]
+        def name(self) -> str:
+            return 'derived'
+
+    assert Derived.__mro__ == (Derived, Base, abc.ABC, object)
+    assert type(Derived) is abc.ABCMeta
+    assert Derived().name() == 'derived'
+    assert Derived().kind == 'base'
+    assert not issubclass(Derived, Proxy)
+
+    class Mixed(int, proxy):  # type: ignore[misc,valid-type]
+        def name(self) -> str:
+            return 'mixed'
+
+    assert Mixed.__mro__[:3] == (Mixed, int, Base)
+    assert calls == [1]
+
+
+def test_a_class_statement_takes_a_proxy_of_a_generic_alias() -> None:
+    import typing
+
+    class Numbers(Proxy(lambda: list[int])):  # type: ignore[misc]
+        pass
+
+    class Legacy(Proxy(lambda: typing.List[int])):  # type: ignore[misc]  # noqa: UP006
+        pass
+
+    assert Numbers.__mro__ == (Numbers, list, object)
+    assert Legacy.__mro__ == (Legacy, list, typing.Generic, object)
+
+
+def test_a_class_statement_refuses_a_proxy_of_a_non_class() -> None:
+    assert not hasattr(1, '__mro_entries__')
+    assert not hasattr(Proxy(lambda: 1), '__mro_entries__')
+    with pytest.raises(TypeError):
+
+        class FromInt(1):  # type: ignore[misc]
+            pass
+
+    with pytest.raises(TypeError):
+
+        class FromProxy(Proxy(lambda: 1)):  # type: ignore[misc]
+            pass
+
+
 def test_instance_dict_and_vars_are_the_target() -> None:
     box = Box()
     proxy = Proxy(lambda: box)

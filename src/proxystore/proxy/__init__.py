@@ -103,6 +103,8 @@ _OWN_NAMES = frozenset(
         '__deepcopy__',
         # typing sets it on `Proxy[int](factory)`: it must not resolve the proxy.
         '__orig_class__',
+        # `class C(proxy)` (a property below).
+        '__mro_entries__',
     }
 )
 """Names that stay the proxy's own; `__class__` is the target's (or the
@@ -287,6 +289,19 @@ class Proxy(_ProxySlots, Generic[T], metaclass=ProxyType):
         if out is not None:
             kwargs['out'] = tuple(map(ops.unwrap, out))
         return getattr(ufunc, method)(*inputs, **kwargs)
+
+    @property
+    def __mro_entries__(self) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:  # noqa: PLE0302
+        # `class C(proxy)` looks this up on the proxy itself, and a class
+        # (the target) has none: a proxy of a class puts the class among C's
+        # bases. Other targets answer for themselves (a generic alias has
+        # its own; most objects have none, and then neither has the proxy).
+        target = extract(self)
+        # The real type, as `class` checks it: list[int] claims to be a
+        # class on 3.10, but has __mro_entries__ of its own.
+        if issubclass(type(target), type):
+            return lambda bases: (target,)
+        return getattr(target, '__mro_entries__')  # noqa: B009
 
     # Everything else is forwarded: each line says what the operation does
     # to the target. Parameters are positional-only, as the interpreter calls
