@@ -301,7 +301,9 @@ class Proxy(_ProxySlots, Generic[T], metaclass=ProxyType):
         # class on 3.10, but has __mro_entries__ of its own.
         if issubclass(type(target), type):
             return lambda bases: (target,)
-        return getattr(target, '__mro_entries__')  # noqa: B009
+        entries: Callable[[tuple[Any, ...]], tuple[Any, ...]]
+        entries = getattr(target, '__mro_entries__')  # noqa: B009
+        return entries
 
     # Everything else is forwarded: each line says what the operation does
     # to the target. Parameters are positional-only, as the interpreter calls

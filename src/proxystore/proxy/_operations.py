@@ -87,7 +87,8 @@ def send_none(target: Any, error: TypeError) -> Any:
     """
     if hasattr(type(target), '__next__') or not isinstance(target, Coroutine):
         raise error
-    return target.send(None)
+    coroutine: Coroutine[Any, Any, Any] = target
+    return coroutine.send(None)
 
 
 async def await_(target: Any) -> Any:
