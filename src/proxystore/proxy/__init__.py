@@ -396,7 +396,7 @@ class Proxy(_ProxySlots, Generic[T], metaclass=ProxyType):
     __iter__ = forward('iter(target)')
     # asyncio's Task steps a coroutine with next() if it is an iterator, as a
     # proxy is: a target that is a coroutine and no iterator is sent None.
-    __next__ = forward('next(target)', on_type_error='ops.send_none(target, error)')
+    __next__ = forward('next(target)', on_type_error='ops.send_none(target)')
     __reversed__ = forward('reversed(target)')
 
     # Most calls pass no keywords: do not unpack an empty dict for them.

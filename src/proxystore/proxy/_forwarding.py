@@ -80,7 +80,7 @@ class Rule:
         unresolved: A statement run first when the proxy is unresolved (it
             may return instead of resolving), if any.
         on_type_error: An expression returned instead when the operation
-            raises `TypeError` (bound to `error`), if any.
+            raises `TypeError` (which `sys.exc_info()` gives), if any.
     """
 
     __slots__ = ('inplace', 'on_type_error', 'operation', 'own', 'params', 'unresolved')
@@ -124,8 +124,10 @@ class Rule:
         else:
             body = self.operation
         if self.on_type_error is not None:
+            # One line with `try:`, so that CPython 3.11 drops the `try`'s
+            # NOP: the method then runs exactly the operation's instructions.
             body = (
-                f'try:\n        {body}\n    except TypeError as error:\n'
+                f'try: {body}\n    except TypeError:\n'
                 f'        return {self.on_type_error}'
             )
         own = ''
@@ -168,7 +170,8 @@ def forward(
         unresolved: A statement to run first when the proxy is unresolved,
             for methods that can answer (and return) without resolving it.
         on_type_error: An expression to return instead when the operation
-            raises `TypeError` (bound to `error`): for the rare operation
+            raises `TypeError` (which `sys.exc_info()` gives, to re-raise):
+            for the rare operation
             whose C callers need more than the operation. A `try` costs
             nothing until something is raised.
 
