@@ -22,8 +22,15 @@ except ImportError:  # pragma: no cover - numpy is a test dependency
 _NUMPY_COERCES = {
     *'eq ne lt le gt ge countOf indexOf contains getitem'.split(),
 }
-_EXACT = (str, bytes, bytearray, list, tuple)
-_PARSED = {'str', 'numeric str', 'bytes', 'bytearray'}
+# CPython 3.12+: a proxy exports its target's buffer (PEP 688).
+_BUFFERS = sys.version_info >= (3, 12)
+_EXACT = (str, list, tuple) if _BUFFERS else (str, bytes, bytearray, list, tuple)
+_BUFFER_CONSUMERS = {'memoryview', 'hash memoryview', 'bytearray'}
+_PARSED = {
+    *'str bytes bytearray'.split(),
+    *'numeric str,float str,complex str,numeric bytes'.split(','),
+}
+_NUMBER_CALLERS = {'%d', 'math.sqrt'}
 
 
 def _is_array(value: Any) -> bool:
@@ -37,11 +44,10 @@ def _is_sequence(value: Any) -> bool:
 
 def known_difference(name: str, target: str, other: Any = None) -> str | None:
     """Why `name` (with the `other` operand) on a proxy of `target` may differ."""
-    if name in {'int', 'float', 'complex'} and target in _PARSED:
-        # Given the real type these parse; a proxy converts with the target's
-        # numeric methods, so that '%d' % proxy and math.sqrt(proxy) refuse
-        # strings exactly as they do bare.
-        return 'int(), float() and complex() parse only a real str or bytes'
+    if name in _NUMBER_CALLERS and target in _PARSED:
+        # A proxy's __int__ and __float__ do what int() and float() do, which
+        # parse text; the other callers of those methods then parse it too.
+        return "'%d' % proxy and math functions convert text as int() does"
     if name == 'mod' and isinstance(other, (str, bytes, bytearray)):
         return "'...' % proxy takes any object with __getitem__ for a mapping"
     if name in {'concat', 'contains'} and isinstance(other, _EXACT):
@@ -55,7 +61,17 @@ def known_difference(name: str, target: str, other: Any = None) -> str | None:
         return 'concatenation uses a sequence slot that a Python class cannot define'
     if name == 'contains' and target == 'set' and isinstance(other, (set, frozenset)):
         return 'a set looks up a set key as a frozenset only if it is a real set'
-    if isinstance(other, (bytes, bytearray)) and target in {'ndarray', 'bytes'}:
+    if name in _BUFFER_CONSUMERS and not _BUFFERS:
+        return 'a proxy exports a buffer only on 3.12+'
+    if name == 'bytearray' and _BUFFERS:
+        # Every proxy has __buffer__; bytearray() takes the buffer of an
+        # object that has one, and iterates it only otherwise.
+        return 'bytearray() of a proxy needs a buffer or an int (3.12+)'
+    if (
+        not _BUFFERS
+        and isinstance(other, (bytes, bytearray))
+        and target in {'ndarray', 'bytes'}
+    ):
         return 'bytes and bytearray operate on any buffer; a proxy is not one'
     if _is_array(other) and target != 'ndarray' and name in _NUMPY_COERCES:
         # A proxy has __len__ and __getitem__: NumPy, which recognises scalars
@@ -67,6 +83,12 @@ def known_difference(name: str, target: str, other: Any = None) -> str | None:
     if name == 'async with' and target == 'int' and sys.version_info < (3, 11):
         return '3.10 raises AttributeError for a missing __aenter__'
     return None
+
+
+def buffer_of(value: Any) -> tuple[Any, ...]:
+    """What `memoryview(value)` shows: its bytes, format, shape and flags."""
+    with memoryview(value) as view:
+        return view.tobytes(), view.format, view.shape, view.readonly
 
 
 def outcome(function: Callable[[], Any]) -> tuple[str, Any]:

@@ -9,6 +9,8 @@ listed in KNOWN_DIFFERENCES, and asserted to differ as documented.
 from __future__ import annotations
 
 import asyncio
+import cmath
+import hashlib
 import math
 import operator
 import os
@@ -21,6 +23,8 @@ from typing import Any
 
 import pytest
 
+from _kinds import proxies
+from _transparency import buffer_of
 from _transparency import known_difference
 from _transparency import outcome
 from _transparency import same
@@ -70,6 +74,34 @@ class Numberish:
         return 'Numberish()'
 
 
+class Countdown:
+    """An iterator whose str() and hash() show no address.
+
+    Bare and proxied targets are different objects: an address would differ.
+    """
+
+    def __init__(self) -> None:
+        self.left = 3
+
+    def __iter__(self) -> Countdown:
+        return self
+
+    def __next__(self) -> int:
+        if not self.left:
+            raise StopIteration
+        self.left -= 1
+        return self.left
+
+    def __length_hint__(self) -> int:
+        return self.left
+
+    def __hash__(self) -> int:
+        return 3
+
+    def __repr__(self) -> str:
+        return 'Countdown()'
+
+
 TARGETS: dict[str, Callable[[], Any]] = {
     'int': lambda: 7,
     'negative int': lambda: -3,
@@ -79,7 +111,10 @@ TARGETS: dict[str, Callable[[], Any]] = {
     'complex': lambda: 2 + 3j,
     'str': lambda: 'hello',
     'numeric str': lambda: '12',
+    'float str': lambda: ' -1.5 ',
+    'complex str': lambda: '1+2j',
     'bytes': lambda: b'abc',
+    'numeric bytes': lambda: b'42',
     'bytearray': lambda: bytearray(b'abc'),
     'list': lambda: [3, 1, 2],
     'tuple': lambda: (1, 2),
@@ -90,7 +125,7 @@ TARGETS: dict[str, Callable[[], Any]] = {
     'Decimal': lambda: Decimal('1.25'),
     'Fraction': lambda: Fraction(3, 4),
     'range': lambda: range(5),
-    'iterator': lambda: iter([1, 2, 3]),
+    'iterator': Countdown,
     'class': lambda: int,
     'path': lambda: pathlib.PurePosixPath('/tmp/x'),
     'function': lambda: len,
@@ -121,6 +156,9 @@ UNARY: dict[str, Callable[[Any], Any]] = {
     'ceil': math.ceil,
     'fspath': os.fspath,
     'bytes': bytes,
+    'bytearray': bytearray,
+    'memoryview': buffer_of,
+    'hash memoryview': lambda x: hashlib.sha256(x).digest(),
     'hash': hash,
     'len': len,
     'length_hint': operator.length_hint,
@@ -235,10 +273,11 @@ def check(
 ) -> None:
     make = TARGETS[target_name]
     bare = outcome(lambda: operation(make()))
-    proxied = outcome(lambda: operation(Proxy(make)))
-    if not same(bare, proxied):
-        reason = known_difference(name, target_name, other)
-        assert reason, f'{name} on {target_name}: {bare} != {proxied}'
+    for kind, proxy in proxies(make):
+        proxied = outcome(lambda: operation(proxy))  # noqa: B023 - called at once
+        if not same(bare, proxied):
+            reason = known_difference(name, target_name, other)
+            assert reason, f'{name} on {target_name} ({kind}): {bare} != {proxied}'
 
 
 @pytest.mark.parametrize('target_name', TARGETS)
@@ -269,23 +308,29 @@ def test_inplace_operation_updates_target_and_keeps_proxy(
     op, value = INPLACE[name], OTHERS[other]
     make = TARGETS[target_name]
     bare = outcome(lambda: op(make(), value))
-    proxy = Proxy(make)
-    returned: list[Any] = []
-    proxied = outcome(lambda: returned.append(op(proxy, value)) or returned[0])
-    if not same(bare, proxied):
-        assert known_difference(name, target_name, value), (
-            f'{name} on {target_name}: {bare} != {proxied}'
+    for kind, proxy in proxies(make):
+        returned: list[Any] = []
+        proxied = outcome(
+            lambda: returned.append(op(proxy, value)) or returned[0]  # noqa: B023
         )
-        return
-    if bare[0] == 'returned':
-        assert returned[0] is proxy
-        assert same(bare, ('returned', extract(proxy)))
+        if not same(bare, proxied):
+            assert known_difference(name, target_name, value), (
+                f'{name} on {target_name} ({kind}): {bare} != {proxied}'
+            )
+        elif bare[0] == 'returned':
+            assert returned[0] is proxy
+            assert same(bare, ('returned', extract(proxy)))
 
 
 @pytest.mark.parametrize(
     ('name', 'target', 'operation'),
     [
-        ('int', 'numeric str', int),
+        ('%d', 'numeric str', lambda x: '%d' % x),  # noqa: UP031
+        ('math.sqrt', 'float str', math.sqrt),
+        # Every proxy has a buffer on 3.12+, none before.
+        ('bytearray', 'list', bytearray)
+        if sys.version_info >= (3, 12)
+        else ('memoryview', 'bytes', buffer_of),
         ('mod', 'int', lambda x: 'ab' % x),  # noqa: F507, UP031
         ('concat', 'str', lambda x: operator.concat('ab', x)),
         ('iconcat', 'list', lambda x: operator.iconcat(x, {1})),
@@ -311,6 +356,51 @@ def test_every_known_difference_still_occurs(
     assert not same(bare, proxied)
     other = {'mod': 'ab', 'concat': 'ab', 'iconcat': {1}, 'pow mod 5': 2}.get(name)
     assert known_difference(name, target, other)
+
+
+@pytest.mark.parametrize(
+    ('text', 'convert', 'expected'),
+    [
+        ('12', int, 12),
+        (' -1.5 ', float, -1.5),
+        (b'42', int, 42),
+        (bytearray(b'7'), float, 7.0),
+        ('1+2j', complex, 1 + 2j),
+        ('0x1f', float, ValueError),
+        ('twelve', int, ValueError),
+        (b'x', complex, TypeError),
+        ([1], int, TypeError),
+    ],
+)
+def test_int_float_complex_convert_as_the_builtins_do(
+    text: Any, convert: Callable[[Any], Any], expected: Any
+) -> None:
+    proxy = Proxy(lambda: text)
+    if isinstance(expected, type):
+        with pytest.raises(expected) as bare:
+            convert(text)
+        with pytest.raises(expected) as proxied:
+            convert(proxy)
+        assert str(proxied.value) == str(bare.value)
+    else:
+        result = convert(proxy)
+        assert result == expected
+        assert type(result) is type(expected)
+
+
+def test_nan_text_converts_to_nan() -> None:
+    assert math.isnan(float(Proxy(lambda: 'nan')))
+    assert cmath.isnan(complex(Proxy(lambda: 'nan')))
+
+
+def test_index_still_follows_the_target() -> None:
+    # Only int(), float() and complex() parse: indexing with numeric text
+    # fails as it does bare.
+    with pytest.raises(TypeError):
+        operator.index(Proxy(lambda: '1'))
+    with pytest.raises(TypeError):
+        [1, 2][Proxy(lambda: '1')]  # type: ignore[index]
+    assert operator.index(Proxy(lambda: 1)) == 1
 
 
 def test_inplace_returns_the_same_proxy() -> None:
@@ -499,6 +589,68 @@ def test_proxy_of_a_class() -> None:
     assert cls('5') == 5
     generic = Proxy(lambda: list)
     assert generic[int] == list[int]
+
+
+def test_a_class_statement_subclasses_the_target_class() -> None:
+    import abc
+
+    class Base(abc.ABC):
+        kind = 'base'
+
+        @abc.abstractmethod
+        def name(self) -> str: ...
+
+    calls = []
+
+    def factory() -> type[Base]:
+        calls.append(1)
+        return Base
+
+    proxy = Proxy(factory)
+
+    class Derived(proxy):  # type: ignore[misc,valid-type]
+        def name(self) -> str:
+            return 'derived'
+
+    assert Derived.__mro__ == (Derived, Base, abc.ABC, object)
+    assert type(Derived) is abc.ABCMeta
+    assert Derived().name() == 'derived'
+    assert Derived().kind == 'base'
+    assert not issubclass(Derived, Proxy)
+
+    class Mixed(int, proxy):  # type: ignore[misc,valid-type]
+        def name(self) -> str:
+            return 'mixed'
+
+    assert Mixed.__mro__[:3] == (Mixed, int, Base)
+    assert calls == [1]
+
+
+def test_a_class_statement_takes_a_proxy_of_a_generic_alias() -> None:
+    import typing
+
+    class Numbers(Proxy(lambda: list[int])):  # type: ignore[misc]
+        pass
+
+    class Legacy(Proxy(lambda: typing.List[int])):  # type: ignore[misc]  # noqa: UP006
+        pass
+
+    assert Numbers.__mro__ == (Numbers, list, object)
+    assert Legacy.__mro__ == (Legacy, list, typing.Generic, object)
+
+
+def test_a_class_statement_refuses_a_proxy_of_a_non_class() -> None:
+    assert not hasattr(1, '__mro_entries__')
+    assert not hasattr(Proxy(lambda: 1), '__mro_entries__')
+    with pytest.raises(TypeError):
+
+        class FromInt(1):  # type: ignore[misc]
+            pass
+
+    with pytest.raises(TypeError):
+
+        class FromProxy(Proxy(lambda: 1)):  # type: ignore[misc]
+            pass
 
 
 def test_instance_dict_and_vars_are_the_target() -> None:

@@ -31,6 +31,7 @@ import contextlib
 import math  # noqa: F401
 import operator  # noqa: F401
 import os  # noqa: F401
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 from typing import Any
@@ -113,6 +114,8 @@ _OWN_NAMES = frozenset(
         '__deepcopy__',
         # typing sets it on `Proxy[int](factory)`: it must not resolve the proxy.
         '__orig_class__',
+        # `class C(proxy)` (a property below).
+        '__mro_entries__',
     }
 )
 """Names that stay the proxy's own; `__class__` is the target's (or the
@@ -298,6 +301,21 @@ class Proxy(_ProxySlots, Generic[T], metaclass=ProxyType):
             kwargs['out'] = tuple(map(ops.unwrap, out))
         return getattr(ufunc, method)(*inputs, **kwargs)
 
+    @property
+    def __mro_entries__(self) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:  # noqa: PLE0302
+        # `class C(proxy)` looks this up on the proxy itself, and a class
+        # (the target) has none: a proxy of a class puts the class among C's
+        # bases. Other targets answer for themselves (a generic alias has
+        # its own; most objects have none, and then neither has the proxy).
+        target = extract(self)
+        # The real type, as `class` checks it: list[int] claims to be a
+        # class on 3.10, but has __mro_entries__ of its own.
+        if issubclass(type(target), type):
+            return lambda bases: (target,)
+        entries: Callable[[tuple[Any, ...]], tuple[Any, ...]]
+        entries = getattr(target, '__mro_entries__')  # noqa: B009
+        return entries
+
     # Everything else is forwarded: each line says what the operation does
     # to the target. Parameters are positional-only, as the interpreter calls
     # them; explicit reads such as `proxy.__add__` go to the target instead.
@@ -306,9 +324,12 @@ class Proxy(_ProxySlots, Generic[T], metaclass=ProxyType):
     __bytes__ = forward('bytes(target)')
     __format__ = forward('format(target, format_spec)', 'format_spec, /')
     __bool__ = forward('bool(target)')
-    __int__ = forward('ops.real(target, int, ops.INT_METHODS)')
-    __float__ = forward('ops.real(target, float, ops.FLOAT_METHODS)')
-    __complex__ = forward('ops.real(target, complex, ops.COMPLEX_METHODS)')
+    # The builtins' own conversions, text and bytes included: a special
+    # method cannot tell int(p) from '%d' % p or math.sqrt(p), which then
+    # accept numeric text too (see Limits).
+    __int__ = forward('int(target)')
+    __float__ = forward('float(target)')
+    __complex__ = forward('complex(target)')
     __index__ = forward('operator.index(target)')
     __round__ = forward('round(target, ndigits)', 'ndigits=None, /')
     __trunc__ = forward('math.trunc(target)')
@@ -387,7 +408,9 @@ class Proxy(_ProxySlots, Generic[T], metaclass=ProxyType):
     __setitem__ = forward('target[key] = value', 'key, value, /')
     __delitem__ = forward('del target[key]', 'key, /')
     __iter__ = forward('iter(target)')
-    __next__ = forward('next(target)')
+    # asyncio's Task steps a coroutine with next() if it is an iterator, as a
+    # proxy is: a target that is a coroutine and no iterator is sent None.
+    __next__ = forward('next(target)', on_type_error='ops.send_none(target)')
     __reversed__ = forward('reversed(target)')
 
     # Most calls pass no keywords: do not unpack an empty dict for them.
@@ -402,6 +425,13 @@ class Proxy(_ProxySlots, Generic[T], metaclass=ProxyType):
     __await__ = forward('ops.await_(target).__await__()')
     __aiter__ = forward('aiter(target)')
     __anext__ = forward('anext(target)')
+
+    # The buffer protocol (PEP 688): the target's buffer, asked for with the
+    # consumer's flags. CPython releases it when the consumer is done; a
+    # __release_buffer__ would add nothing, and NumPy copes less well with
+    # exporters that have one.
+    if sys.version_info >= (3, 12):
+        __buffer__ = forward('ops.buffer(target, flags)', 'flags, /')
 
     # When the target is a class: isinstance(x, proxy), issubclass(C, proxy).
     __instancecheck__ = forward('isinstance(instance, target)', 'instance, /')

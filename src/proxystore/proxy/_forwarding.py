@@ -90,9 +90,11 @@ class Rule:
             when `name` is one of the proxy's own.
         unresolved: A statement run first when the proxy is unresolved (it
             may return instead of resolving), if any.
+        on_type_error: An expression returned instead when the operation
+            raises `TypeError` (which `sys.exc_info()` gives), if any.
     """
 
-    __slots__ = ('inplace', 'operation', 'own', 'params', 'unresolved')
+    __slots__ = ('inplace', 'on_type_error', 'operation', 'own', 'params', 'unresolved')
 
     def __init__(
         self,
@@ -102,12 +104,14 @@ class Rule:
         inplace: bool = False,
         own: str | None = None,
         unresolved: str | None = None,
+        on_type_error: str | None = None,
     ) -> None:
         self.operation = operation
         self.params = params
         self.inplace = inplace
         self.own = own
         self.unresolved = unresolved
+        self.on_type_error = on_type_error
 
     def source(self, name: str, template: str, is_own: str) -> str:
         """Return the source of the method called `name`.
@@ -130,6 +134,13 @@ class Rule:
             body = f'return {self.operation}'
         else:
             body = self.operation
+        if self.on_type_error is not None:
+            # One line with `try:`, so that CPython 3.11 drops the `try`'s
+            # NOP: the method then runs exactly the operation's instructions.
+            body = (
+                f'try: {body}\n    except TypeError:\n'
+                f'        return {self.on_type_error}'
+            )
         own = ''
         if self.own is not None:
             own = f'    if {is_own}:\n        return {self.own}\n'
@@ -155,6 +166,7 @@ def forward(
     inplace: bool = False,
     own: str | None = None,
     unresolved: str | None = None,
+    on_type_error: str | None = None,
 ) -> Callable[..., Any]:
     """Declare a special method that does `operation` to the target.
 
@@ -168,6 +180,11 @@ def forward(
             when `name` is one of the proxy's own.
         unresolved: A statement to run first when the proxy is unresolved,
             for methods that can answer (and return) without resolving it.
+        on_type_error: An expression to return instead when the operation
+            raises `TypeError` (which `sys.exc_info()` gives, to re-raise):
+            for the rare operation
+            whose C callers need more than the operation. A `try` costs
+            nothing until something is raised.
 
     Returns:
         A placeholder that the class's metaclass replaces with the compiled
@@ -175,7 +192,14 @@ def forward(
         type checkers accept every operation on a proxy and type its result
         as `Any`).
     """
-    rule: Any = Rule(operation, params, inplace=inplace, own=own, unresolved=unresolved)
+    rule: Any = Rule(
+        operation,
+        params,
+        inplace=inplace,
+        own=own,
+        unresolved=unresolved,
+        on_type_error=on_type_error,
+    )
     return rule  # type: ignore[no-any-return]
 
 

@@ -10,50 +10,25 @@ interpreter does to a bare object for the operation named in its docstring.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+import types
+from collections.abc import Coroutine
 from typing import Any
 
 from proxystore.proxy._slots import is_proxy
 
 __all__ = [
-    'COMPLEX_METHODS',
-    'FLOAT_METHODS',
-    'INT_METHODS',
     'aenter',
     'aexit',
     'await_',
+    'buffer',
     'enter',
     'exit_',
     'length_hint',
     'lookup_special',
     'pow3',
-    'real',
+    'send_none',
     'unwrap',
 ]
-
-INT_METHODS = ('__int__', '__index__') + (
-    ('__trunc__',) if sys.version_info < (3, 14) else ()
-)
-FLOAT_METHODS = ('__float__', '__index__')
-COMPLEX_METHODS = ('__complex__', '__float__', '__index__')
-
-
-def real(target: Any, convert: Callable[[Any], Any], methods: tuple[str, ...]) -> Any:
-    """`int()`, `float()` or `complex()` of a number (`__int__` and friends).
-
-    The builtins also parse strings and buffers; the special methods they
-    stand for here (used by `'%d' % x`, `math.sqrt(x)` and the like) never
-    do. So only what has a numeric method is converted.
-    """
-    cls = type(target)
-    if isinstance(target, (int, float, complex)) or any(
-        hasattr(cls, name) for name in methods
-    ):
-        return convert(target)
-    raise TypeError(
-        f'{convert.__name__}() argument must be a real number, '
-        f"not '{cls.__qualname__}'",
-    )
 
 
 def length_hint(target: Any) -> Any:
@@ -101,9 +76,42 @@ def pow3(base: Any, exponent: Any, modulus: Any) -> Any:
     return pow(base, unwrap(exponent), unwrap(modulus))
 
 
+def send_none(target: Any) -> Any:
+    """`next()` of a coroutine, once `next()` has failed with `TypeError`.
+
+    A coroutine is no iterator, but a proxy is one: C code that steps a
+    coroutine with `PyIter_Send` (asyncio's Task) calls a proxy's `__next__`
+    where it would send `None` to the coroutine itself. So a target that is a
+    coroutine and no iterator is sent `None`; for anything else `next()`'s
+    error stands.
+    """
+    if hasattr(type(target), '__next__') or not isinstance(target, Coroutine):
+        # next()'s own error, still being handled (the method binds no name
+        # to it: one local fewer to set up on every call).
+        raise sys.exc_info()[1]  # type: ignore[misc]
+    coroutine: Coroutine[Any, Any, Any] = target
+    return coroutine.send(None)
+
+
 async def await_(target: Any) -> Any:
     """`await`."""
     return await target
+
+
+def buffer(target: Any, flags: int) -> memoryview:
+    """`__buffer__`: a memoryview of the target's buffer, for `flags`.
+
+    A builtin or C type exports with the consumer's flags, so that a request
+    it cannot meet (a writable view of `bytes`, a contiguous one of a strided
+    array) fails as on the bare object. A class that defines `__buffer__` in
+    Python exports through `memoryview()`, which calls its
+    `__release_buffer__` when the view is released; so does a target with
+    no buffer, for the bare object's `TypeError`.
+    """
+    export = getattr(type(target), '__buffer__', None)
+    if type(export) is types.WrapperDescriptorType:
+        return export(target, flags)  # type: ignore[no-any-return]
+    return memoryview(target)
 
 
 def unwrap(value: Any) -> Any:
