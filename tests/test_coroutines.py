@@ -87,12 +87,14 @@ def _python_tasks(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> 
     return asyncio.tasks._PyTask(coro, loop=loop, **kwargs)  # type: ignore[attr-defined]
 
 
+@pytest.mark.event_loop
 @pytest.mark.parametrize('kind', [Proxy, Wrapped])
 @pytest.mark.parametrize('entry', ENTRY_POINTS)
 def test_asyncio_takes_a_proxy_of_a_coroutine(entry: str, kind: type[Any]) -> None:
     assert ENTRY_POINTS[entry](proxy_of(double(21), kind)) == 42
 
 
+@pytest.mark.event_loop
 @pytest.mark.parametrize('entry', ['run_until_complete', 'create_task'])
 def test_the_python_task_takes_a_proxy_of_a_coroutine(entry: str) -> None:
     def run(loop: asyncio.AbstractEventLoop) -> Any:
@@ -104,6 +106,7 @@ def test_the_python_task_takes_a_proxy_of_a_coroutine(entry: str) -> None:
     assert _on_new_loop(run) == 8
 
 
+@pytest.mark.event_loop
 @pytest.mark.skipif(sys.version_info < (3, 12), reason='eager tasks are 3.12+')
 def test_an_eager_task_takes_a_proxy_of_a_coroutine() -> None:
     def run(loop: asyncio.AbstractEventLoop) -> Any:
@@ -113,6 +116,7 @@ def test_an_eager_task_takes_a_proxy_of_a_coroutine() -> None:
     assert _on_new_loop(run) == 10
 
 
+@pytest.mark.event_loop
 @pytest.mark.skipif(sys.version_info < (3, 11), reason='TaskGroup is 3.11+')
 def test_a_task_group_takes_a_proxy_of_a_coroutine() -> None:
     async def main() -> int:
@@ -123,6 +127,7 @@ def test_a_task_group_takes_a_proxy_of_a_coroutine() -> None:
     assert asyncio.run(main()) == 12
 
 
+@pytest.mark.event_loop
 def test_a_failing_coroutine_fails_its_task() -> None:
     async def fail() -> None:
         await asyncio.sleep(0)
@@ -132,6 +137,7 @@ def test_a_failing_coroutine_fails_its_task() -> None:
         asyncio.run(Proxy(fail))
 
 
+@pytest.mark.event_loop
 def test_a_task_of_a_proxy_can_be_cancelled() -> None:
     cleaned_up = []
 
@@ -152,6 +158,7 @@ def test_a_task_of_a_proxy_can_be_cancelled() -> None:
     assert cleaned_up == [True]
 
 
+@pytest.mark.event_loop
 def test_await_still_works() -> None:
     async def main() -> int:
         return await Proxy(lambda: double(7))  # type: ignore[no-any-return]

@@ -41,6 +41,7 @@ NOT_RUN = {'', 'py', 'py3', 'python3', 'pycon', 'ipython', 'pytb', 'doctest'}
 # What the examples of a page need that some platforms lack (see conftest.py).
 PAGE_NEEDS = {
     'docs/concurrency.md': [pytest.mark.threads, pytest.mark.event_loop],
+    'docs/concepts/limits.md': [pytest.mark.event_loop],
     'docs/concepts/resolution.md': [pytest.mark.threads],
     'docs/guides/asyncio.md': [pytest.mark.threads, pytest.mark.event_loop],
     'docs/guides/dask.md': [pytest.mark.threads],
