@@ -100,6 +100,8 @@ def _debug_enabled() -> bool:
     global _debug
     generation = _generation
     enabled = logger.isEnabledFor(logging.DEBUG)
+    if enabled is _debug:  # already remembered: nothing to update
+        return enabled
     with _state_lock:
         # Unless logging changed levels meanwhile (the answer may be stale).
         if _HOOKED and generation == _generation:
