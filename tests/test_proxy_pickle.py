@@ -138,6 +138,34 @@ def test_reduce_names_are_the_proxys_own() -> None:
     assert not is_resolved(copy.deepcopy(proxy))
 
 
+def exceptions_inside(function: Any) -> list[tuple[str, type[BaseException]]]:
+    """The exceptions raised in Python frames while `function` runs."""
+    seen: list[tuple[str, type[BaseException]]] = []
+
+    def tracer(frame: Any, event: str, arg: Any) -> Any:
+        if event == 'exception':
+            seen.append((frame.f_code.co_name, arg[0]))
+        return tracer
+
+    previous = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        function()
+    finally:
+        sys.settrace(previous)
+    return seen
+
+
+@pytest.mark.parametrize('cache_defaults', [False, True])
+def test_pickling_a_new_proxy_raises_nothing_on_the_way(cache_defaults: bool) -> None:
+    # Pickling a proxy just made is the common first use of one; reading
+    # its defaults must not go through a raised AttributeError.
+    proxy = Proxy(SimpleFactory(1), cache_defaults=cache_defaults, target=1)
+    fresh = Proxy(SimpleFactory(1))
+    assert exceptions_inside(lambda: pickle.dumps(fresh)) == []
+    assert exceptions_inside(lambda: pickle.dumps(proxy)) == []
+
+
 def test_uninitialized_proxy_cannot_be_pickled() -> None:
     with pytest.raises(TypeError, match='not initialized'):
         pickle.dumps(Proxy.__new__(Proxy))

@@ -63,7 +63,9 @@ from proxystore.proxy._slots import _get_target  # noqa: F401
 from proxystore.proxy._slots import _ProxySlots
 from proxystore.proxy._slots import get_factory as _get_factory
 from proxystore.proxy._slots import peek as _peek
+from proxystore.proxy._slots import set_class as _set_class
 from proxystore.proxy._slots import set_factory as _set_factory
+from proxystore.proxy._slots import set_hash as _set_hash
 from proxystore.proxy._slots import set_target as _set_target
 from proxystore.proxy._subclass import ProxyType
 
@@ -190,12 +192,12 @@ class Proxy(_ProxySlots, Generic[T], metaclass=ProxyType):
                 f'Factory must be callable, not {type(factory).__qualname__}.',
             )
         _set_factory(self, factory)
-        if target is None:
-            _set_target(self, _UNSET)
-        else:
-            _set_target(self, target)
-            if cache_defaults:
-                _slots.cache_defaults(self, target)
+        _set_target(self, _UNSET if target is None else target)
+        if cache_defaults and target is not None:
+            _slots.cache_defaults(self, target)
+        else:  # every slot written: pickling the new proxy raises nothing
+            _set_class(self, None)
+            _set_hash(self, None)
 
     # The proxy's own attributes (see _slots): the factory's slot as it is,
     # properties for the rest.

@@ -10,9 +10,10 @@ A proxy keeps four slots, defined by `_ProxySlots`, a private base class of
   rather than a raised exception; the slot is empty only on a proxy that never
   went through the constructor, and `peek` reads that as `UNSET` too.
 - `__proxy_default_class__`, `__proxy_default_hash__`: the cached class and
-  hash of the target, or `None` for nothing cached. Creating a proxy writes
-  nothing to them (they start empty, which reads as `None` too); the first
-  read writes the `None` (see `cached_class`).
+  hash of the target, or `None` for nothing cached. The constructor writes
+  both, so that pickling a new proxy, its most common first use, reads them
+  without a raised exception; they are empty only on a proxy that never went
+  through the constructor, which reads as `None` too.
 
 `Proxy` declares the six public `__proxy_*` names as class attributes: the
 slots of `__proxy_factory__` as they are, and properties (below) for the
@@ -70,9 +71,9 @@ set_factory: Callable[[Any, Any], None] = _members['__proxy_factory__'].__set__
 _get_target: Callable[[Any], Any] = _members['__proxy_target__'].__get__
 set_target: Callable[[Any, Any], None] = _members['__proxy_target__'].__set__
 _get_class = _members['__proxy_default_class__'].__get__
-_set_class = _members['__proxy_default_class__'].__set__
+set_class: Callable[[Any, Any], None] = _members['__proxy_default_class__'].__set__
 _get_hash = _members['__proxy_default_hash__'].__get__
-_set_hash = _members['__proxy_default_hash__'].__set__
+set_hash: Callable[[Any, Any], None] = _members['__proxy_default_hash__'].__set__
 del _members
 
 
@@ -94,18 +95,11 @@ def unresolve(proxy: Any) -> None:
     set_target(proxy, UNSET)
 
 
-# A default slot never written reads as `None`, through an AttributeError
-# caught here; the first such read stores the `None`, so that later ones
-# (pickling the same proxy again, Dask probing it for each special name)
-# raise nothing.
-
-
 def cached_class(proxy: Any) -> type | None:
     """The cached class of the target, or `None`."""
     try:
         return _get_class(proxy)  # type: ignore[no-any-return]
-    except AttributeError:
-        _set_class(proxy, None)
+    except AttributeError:  # never initialized
         return None
 
 
@@ -113,8 +107,7 @@ def cached_hash(proxy: Any) -> int | Exception | None:
     """The cached hash of the target (or its `TypeError`), or `None`."""
     try:
         return _get_hash(proxy)  # type: ignore[no-any-return]
-    except AttributeError:
-        _set_hash(proxy, None)
+    except AttributeError:  # never initialized
         return None
 
 
@@ -125,7 +118,7 @@ def set_cached_class(proxy: Any, value: object) -> None:
         TypeError: If `value` is neither a class nor `None`.
     """
     if value is None or isinstance(value, type):
-        _set_class(proxy, value)
+        set_class(proxy, value)
     else:
         raise TypeError(
             f'__proxy_default_class__ must be a class or None, not '
@@ -140,7 +133,7 @@ def set_cached_hash(proxy: Any, value: object) -> None:
         TypeError: If `value` is not an int, an `Exception` or `None`.
     """
     if value is None or isinstance(value, (int, Exception)):
-        _set_hash(proxy, value)
+        set_hash(proxy, value)
     else:
         raise TypeError(
             f'__proxy_default_hash__ must be an int, an Exception or None, not '
@@ -150,11 +143,11 @@ def set_cached_hash(proxy: Any, value: object) -> None:
 
 def cache_defaults(proxy: Any, target: object) -> None:
     """Cache the class and hash of `target` in `proxy`."""
-    _set_class(proxy, target.__class__)
+    set_class(proxy, target.__class__)
     try:
-        _set_hash(proxy, hash(target))
+        set_hash(proxy, hash(target))
     except TypeError as error:
-        _set_hash(proxy, error)
+        set_hash(proxy, error)
 
 
 # The properties. `__proxy_wrapped__` resolves and assigns through `resolve`
