@@ -156,13 +156,15 @@ def exceptions_inside(function: Any) -> list[tuple[str, type[BaseException]]]:
     return seen
 
 
-@pytest.mark.parametrize('cache_defaults', [False, True])
-def test_pickling_a_new_proxy_raises_nothing_on_the_way(cache_defaults: bool) -> None:
+@pytest.mark.parametrize(
+    'options',
+    [{}, {'target': 1}, {'target': 1, 'cache_defaults': True}],
+    ids=['unresolved', 'with a target', 'with cached defaults'],
+)
+def test_pickling_a_new_proxy_raises_nothing_on_the_way(options: Any) -> None:
     # Pickling a proxy just made is the common first use of one; reading
     # its defaults must not go through a raised AttributeError.
-    proxy = Proxy(SimpleFactory(1), cache_defaults=cache_defaults, target=1)
-    fresh = Proxy(SimpleFactory(1))
-    assert exceptions_inside(lambda: pickle.dumps(fresh)) == []
+    proxy = Proxy(SimpleFactory(1), **options)
     assert exceptions_inside(lambda: pickle.dumps(proxy)) == []
 
 
