@@ -78,6 +78,10 @@ def known_difference(name: str, target: str, other: Any = None) -> str | None:
         # and index kinds by their exact type, takes it for a sequence when it
         # compares with it or is indexed by it.
         return 'NumPy knows scalars by exact type; it takes a proxy for a sequence'
+    if name == 'pow' and _is_array(other) and target in {'bool', 'int', 'float'}:
+        # array ** 2 squares (a bool array to int8) only for an exponent of
+        # an exact Python type; with a proxy it is np.power (to int64).
+        return "NumPy's fast path for array ** 2 needs an exact Python number"
     if name == 'pow mod 5' and other is not None and sys.version_info < (3, 14):
         return 'three-argument pow() never tries the reflected method (< 3.14)'
     if name == 'async with' and target == 'int' and sys.version_info < (3, 11):
