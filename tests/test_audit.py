@@ -284,7 +284,7 @@ def test_threads_recording_at_once_see_only_their_own() -> None:
         sys.setswitchinterval(interval)
     for n in range(4):
         assert seen[n] == [f"Counting('{n}-{i}')" for i in range(50)]
-    assert _audit._blocks == 0
+    assert not _audit.blocks
 
 
 def test_a_long_factory_repr_is_cut() -> None:
@@ -400,7 +400,7 @@ def test_forbid_blocks_nest_the_innermost_deciding() -> None:
         with pytest.raises(ImplicitResolutionError):
             str(Proxy(Counting()))
     assert str(Proxy(Counting('free'))) == 'free'
-    assert _audit._blocks == 0
+    assert not _audit.blocks
 
 
 def test_a_failing_factory_inside_forbid_gives_its_own_error() -> None:
@@ -554,30 +554,39 @@ def test_logging_disable_takes_effect_at_once(caplog: pytest.LogCaptureFixture) 
 
 
 def test_the_resolver_skips_the_audit_while_nobody_watches(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    with caplog.at_level(logging.WARNING, logger='proxystore.proxy'):
-        str(Proxy(Counting()))  # asks the logger once, and remembers
-        assert not _audit.watching
-        with record_resolutions():
-            assert _audit.watching
-        assert not _audit.watching
-        logging.getLogger('proxystore.proxy').setLevel(logging.DEBUG)
-        assert _audit.watching  # to be asked again
-
-
-def test_without_the_logging_hook_the_logger_is_asked_every_time(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    monkeypatch.setattr(_audit, '_HOOKED', False)
-    monkeypatch.setattr(_audit, '_debug', None)
-    monkeypatch.setattr(_audit, 'watching', True)
+    watched: list[Any] = []
+    watch = _audit.watch
+    monkeypatch.setattr(_audit, 'watch', lambda proxy: watched.append(1) or watch(proxy))
+    logger = logging.getLogger('proxystore.proxy')
+    with caplog.at_level(logging.WARNING, logger='proxystore.proxy'):
+        str(Proxy(Counting()))
+        assert watched == []
+        with record_resolutions():
+            str(Proxy(Counting()))
+        assert watched == [1]
+        assert not _audit.blocks
+        str(Proxy(Counting()))
+        assert watched == [1]
+        logger.setLevel(logging.DEBUG)
+        str(Proxy(Counting()))
+        assert watched == [1, 1]
+
+
+def test_disabling_the_logger_and_enabling_it_again_is_heard(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # logging does not empty its cache when `disabled` changes: an answer
+    # remembered while the logger was disabled must not outlive that.
+    logger = logging.getLogger('proxystore.proxy')
     with caplog.at_level(logging.DEBUG, logger='proxystore.proxy'):
-        logging.getLogger('proxystore.proxy').setLevel(logging.WARNING)
-        str(Proxy(Counting('quiet')))
-        assert _audit.watching
-        logging.getLogger('proxystore.proxy').setLevel(logging.DEBUG)
+        logger.disabled = True
+        try:
+            str(Proxy(Counting('silenced')))
+        finally:
+            logger.disabled = False
         str(Proxy(Counting('heard')))
     messages = [r.getMessage() for r in _logged(caplog)]
     assert len(messages) == 1

@@ -21,12 +21,15 @@ from proxystore.proxy._pool import Pool
 @pytest.fixture
 def small_pool() -> Iterator[Pool]:
     """The shared pool, replaced for the test by one of two threads."""
-    previous = _pool._pool
-    _pool._pool = Pool(2)
+    previous = _pool._shared.get('pool')
+    pool = _pool._shared['pool'] = Pool(2)
     try:
-        yield _pool._pool
+        yield pool
     finally:
-        _pool._pool = previous
+        if previous is None:
+            _pool._shared.clear()
+        else:
+            _pool._shared['pool'] = previous
 
 
 @pytest.mark.threads
@@ -80,7 +83,7 @@ def test_raising_done_callbacks_do_not_kill_the_workers(
         deadline = time.monotonic() + 5
         while len(caplog.records) < 5 and time.monotonic() < deadline:
             time.sleep(0.001)
-    assert small_pool._workers <= 2
+    assert small_pool.workers <= 2
     assert len(caplog.records) == 5
     assert all(r.exc_info and r.exc_info[0] is error for r in caplog.records)
 

@@ -25,12 +25,9 @@ from proxystore.proxy import extract
 from proxystore.proxy import is_resolved
 from proxystore.proxy import resolve_async
 from proxystore.proxy._pool import _max_workers
-from proxystore.proxy._resolution import HANDOVER
-from proxystore.proxy._resolution import OUTCOME
-from proxystore.proxy._resolution import OVER
-from proxystore.proxy._resolution import RUNNING
+from proxystore.proxy import _record
+from proxystore.proxy._record import _waiting
 from proxystore.proxy._resolution import _flights
-from proxystore.proxy._resolution import _waiting
 
 THREADS = 8
 
@@ -550,164 +547,6 @@ def test_a_factory_that_forks_leads_in_the_child_too() -> None:
     assert calls == [os.getpid()]
 
 
-# What a reader can check: the records.
-
-
-@pytest.mark.threads
-def test_a_resolution_in_progress_is_recorded_and_then_forgotten() -> None:
-    factory = Gated()
-    proxy = Proxy(factory)
-    leader = threading.Thread(target=extract, args=(proxy,))
-    leader.start()
-    assert factory.started.wait(timeout=5)
-    record = _flights[id(proxy)]
-    assert record == [leader.ident, RUNNING, False]  # no gate until someone waits
-    waiter = threading.Thread(target=extract, args=(proxy,))
-    waiter.start()
-    deadline = time.monotonic() + 5
-    while _waiting.get(waiter.ident or 0) is not record:
-        assert time.monotonic() < deadline, 'the waiter never recorded its wait'
-        time.sleep(0.001)
-    gate = record[HANDOVER]
-    assert gate.locked()  # the waiter's gate, which the leader holds shut
-    factory.release.set()
-    leader.join(timeout=5)
-    waiter.join(timeout=5)
-    assert id(proxy) not in _flights
-    assert waiter.ident not in _waiting
-    assert record[OUTCOME] is not RUNNING
-    assert record[HANDOVER:] == [gate, OVER]  # the gate came first
-    assert not gate.locked()
-
-
-def test_an_uncontended_resolution_makes_no_gate() -> None:
-    seen: list[Any] = []
-    proxy = Proxy(lambda: seen.append(_flights[id(proxy)]) or 'value')
-    assert extract(proxy) == 'value'
-    (record,) = seen
-    assert record == [threading.get_ident(), True, False, OVER]
-    assert id(proxy) not in _flights
-
-
-def test_a_waiter_that_comes_after_the_hand_over_does_not_wait() -> None:
-    # A record the leader has handed over, still registered (the leader is
-    # between its two steps): a waiter finds OVER and goes on at once.
-    proxy = Proxy(lambda: 'value')
-    over = _resolution.new_record(leader=-1)
-    over.append(OVER)
-    _flights[id(proxy)] = over
-    try:
-        _resolution.wait_for(over)  # returns at once, though it says RUNNING
-        assert over == [-1, RUNNING, False, OVER]
-    finally:
-        del _flights[id(proxy)]
-
-
-def test_a_first_waiter_whose_gate_lands_after_the_hand_over_does_not_wait(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # The leader hands over while the first waiter makes its gate: the gate
-    # lands after OVER, so the waiter must not wait on it (nobody opens it).
-    record = _resolution.new_record(leader=-1)
-    make_lock = _resolution._allocate_lock
-
-    def leader_finishes_meanwhile() -> Any:
-        record[OUTCOME] = True
-        record.append(OVER)
-        return make_lock()
-
-    monkeypatch.setattr(_resolution, '_allocate_lock', leader_finishes_meanwhile)
-    record[OUTCOME] = RUNNING  # as the waiter first sees it
-    _resolution.wait_for(record)  # returns at once
-    assert record[HANDOVER] is OVER
-    assert len(record) == HANDOVER + 2  # the gate, after OVER, is ignored
-    assert not _waiting
-
-
-def test_an_interrupt_right_after_registering_takes_the_registration_back(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # The window between `setdefault` registering this thread's flight and
-    # its result being bound: an interrupt there must leave nothing behind,
-    # and must wake a waiter that found the flight in that instant.
-    gate = threading.Lock()
-    gate.acquire()
-
-    flights: list[Any] = []
-
-    class InterruptedRegistry(dict[int, Any]):
-        def setdefault(self, key: int, default: Any = None) -> Any:
-            registered = super().setdefault(key, default)
-            registered.append(gate)  # a waiter's gate, appended meanwhile
-            flights.append(registered)
-            raise KeyboardInterrupt
-
-    registry = InterruptedRegistry()
-    monkeypatch.setattr(_resolution, '_flights', registry)
-    proxy = Proxy(lambda: 'value')
-    with pytest.raises(KeyboardInterrupt):
-        extract(proxy)
-    assert registry == {}
-    assert not gate.locked()  # the waiter was woken
-    # ... to an outcome that makes it start over, not an error to raise.
-    (flight,) = flights
-    assert isinstance(flight[OUTCOME], KeyboardInterrupt)
-    monkeypatch.undo()
-    assert extract(proxy) == 'value'
-
-
-def test_a_flight_left_open_without_an_outcome_is_removed_and_resolved() -> None:
-    # What no exit path of a leader leaves (a record handed over with no
-    # outcome): a waiter removes the flight and starts over.
-    proxy = Proxy(lambda: 'value')
-    stale = _resolution.new_record(leader=-1)
-    stale.append(OVER)
-    _flights[id(proxy)] = stale
-    try:
-        assert extract(proxy) == 'value'
-    finally:
-        _flights.pop(id(proxy), None)
-    assert stale[OUTCOME] is _resolution.ABANDONED
-    assert id(proxy) not in _flights
-    # Another thread that waited on the same record starts over too: the
-    # record holds no error of the leader's for it to raise.
-    other = Proxy(lambda: 'other')
-    assert _resolution._outcome_of(other, id(other), stale) is _resolution.UNSET
-
-
-def test_after_fork_the_child_releases_what_other_threads_led() -> None:
-    # The fork handler, called in this process: forked children do not
-    # report their coverage, and their behaviour is tested by the fork tests.
-    me = threading.get_ident()
-    others, waited, own = object(), object(), object()
-    theirs = _resolution.new_record(leader=-1)
-    gate = threading.Lock()
-    gate.acquire()
-    theirs_waited = [*_resolution.new_record(leader=-2), gate]
-    mine = _resolution.new_record(leader=me)
-    _flights[id(others)] = theirs
-    _flights[id(waited)] = theirs_waited
-    _flights[id(own)] = mine
-    _waiting[-1] = mine
-    lock = _resolution._lock
-    try:
-        _resolution._reset_after_fork()
-        assert id(others) not in _flights
-        assert id(waited) not in _flights
-        assert theirs[HANDOVER:] == [OVER]
-        assert 'did not survive a fork' in str(theirs[OUTCOME])
-        assert not gate.locked()  # its waiters are woken
-        assert _flights[id(own)] is mine  # still led by this thread
-        assert mine == [me, RUNNING, False]
-        assert -1 not in _waiting
-        assert _resolution._lock is not lock
-    finally:
-        _flights.pop(id(others), None)
-        _flights.pop(id(waited), None)
-        _flights.pop(id(own), None)
-        _waiting.pop(-1, None)
-
-
 # Cycles: real ones fail at once, and nothing else is one.
 
 
@@ -794,7 +633,7 @@ def test_waiting_from_inside_the_records_critical_section_fails() -> None:
     leader.start()
     assert factory.started.wait(timeout=5)
     try:
-        with _resolution._lock:
+        with _record._lock:
             with pytest.raises(ProxyResolveError, match='finalizer or signal'):
                 extract(proxy)
             # A proxy nobody resolves needs no wait: it resolves.
@@ -966,22 +805,6 @@ def test_an_interrupted_leader_in_the_main_thread_hands_over() -> None:
     assert calls == ['MainThread', waiter.name]
     assert id(proxy) not in _flights
     assert not _waiting
-
-
-@pytest.mark.threads
-def test_interrupts_at_random_moments_leave_nothing_behind() -> None:
-    # In a process of its own: an interrupt that lands in a test tool's own
-    # code (a coverage tracer, say) would disturb that tool, not the proxy.
-    script = Path(__file__).with_name('interrupt_trials.py')
-    done = subprocess.run(
-        [sys.executable, str(script), '200'],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.strip() == '200 trials of each kind: nothing left behind'
 
 
 def resolve_until_interrupted(proxy: Any, helper: threading.Thread) -> None:

@@ -1,16 +1,22 @@
 """Resolutions you can see: record them, log them, forbid the implicit ones.
 
-The resolver (`_resolution.resolve`) asks `watch` about every resolution it
-starts, but only while a block of this module is open in some thread or the
-`proxystore.proxy` logger may be enabled for DEBUG (`watching`): with
-neither, a first use costs one check. `watch` finds, in one
-walk of the stack, the frame that triggered the resolution and the
-operation it ran; it raises or warns in a forbidding block, and gives the
-resolver the factory through a `Watch`, which times and reports the call.
+The resolver (`_resolution.resolve`) calls `watch` before every resolution
+it starts, but only while a block of this module is open in some thread
+(`blocks`) or the `proxystore.proxy` logger is enabled for DEBUG (logging
+remembers that answer): with neither, a first use costs a check of each.
+`watch` finds, in one walk of the stack, the frame that triggered the
+resolution and the operation it ran; it raises or warns in a forbidding
+block, and gives the resolver a `Watch`, which times the factory's call.
+The resolver reports the resolution (`Watch.report`, `failed`) once the
+flight is over and nothing of it is registered: user code in a logging
+handler, a filter or a warning filter may use any proxy, and what it raises
+never changes the resolution's outcome.
 
 The blocks are kept in context variables, so they belong to the thread or
 asyncio task that opens them (and to the tasks and `copy_context()` runs
-started inside them).
+started inside them). This module holds no lock: its shared state is one
+dict, changed by single dict operations, so a signal handler or finalizer
+that opens a block, whatever it interrupts, cannot deadlock on it.
 """
 
 # Targets and factories are of any type.
@@ -31,10 +37,12 @@ from collections.abc import Callable
 from collections.abc import Generator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from contextvars import Token
 from dataclasses import dataclass
 from types import CodeType
 from types import FrameType
 from typing import Any
+from typing import TypeVar
 
 from proxystore.proxy import _slots
 from proxystore.proxy._errors import ProxyResolveError
@@ -54,68 +62,10 @@ logger = logging.getLogger('proxystore.proxy')
 # configured logging.
 logger.addHandler(logging.NullHandler())
 
-watching: bool = True
-"""Whether the resolver must call `watch`: a block of this module is open in
-some thread, or the logger may be enabled for DEBUG. The resolver reads it
-on every resolution; it is written under `_state_lock` only, by `_update`. A
-thread always sees its own updates, which is all the resolver needs for the
-blocks (those that apply to a thread are its own)."""
+blocks: dict[_Block, int] = {}
+"""The blocks open in all threads (-> the ident of the thread that opened
+each): the resolver watches while there is one."""
 
-_state_lock = threading.Lock()
-_blocks = 0
-"""How many blocks are open, in all threads."""
-_debug: bool | None = None
-"""The logger's answer to isEnabledFor(DEBUG), `None` if it must be asked."""
-_generation = 0
-"""How many times logging has changed levels since this module was imported."""
-
-
-def _update() -> None:
-    # Under _state_lock.
-    global watching
-    watching = _blocks > 0 or _debug is not False
-
-
-class _LevelCache(dict[int, bool]):
-    """The logger's cache of its `isEnabledFor` answers.
-
-    logging empties every logger's cache (with `clear()`) whenever a level
-    changes anywhere, or logging is disabled: that is when the answer the
-    resolver relies on must be asked again. This runs inside logging's lock;
-    `_state_lock` is never held while logging's is taken, so the two locks
-    cannot deadlock.
-    """
-
-    def clear(self) -> None:
-        global _debug, _generation
-        super().clear()
-        with _state_lock:
-            _generation += 1
-            _debug = None
-            _update()
-
-
-def _debug_enabled() -> bool:
-    """Ask the logger whether it is enabled for DEBUG; remember the answer."""
-    global _debug
-    generation = _generation
-    enabled = logger.isEnabledFor(logging.DEBUG)
-    if enabled is _debug:  # already remembered: nothing to update
-        return enabled
-    with _state_lock:
-        # Unless logging changed levels meanwhile (the answer may be stale).
-        if _HOOKED and generation == _generation:
-            _debug = enabled
-            _update()
-    return enabled
-
-
-# Without a cache of the expected kind to hook (on an interpreter whose logging
-# works otherwise), the answer is never remembered: the resolver asks every
-# time, which is correct, only slower.
-_HOOKED = isinstance(getattr(logger, '_cache', None), dict)
-if _HOOKED:
-    logger._cache = _LevelCache(logger._cache)  # type: ignore[attr-defined]
 
 _recorders: ContextVar[tuple[list[Resolution], ...]] = ContextVar(
     'proxystore.proxy.recorders',
@@ -222,13 +172,16 @@ def record_resolutions() -> Generator[list[Resolution], None, None]:
         The list the resolutions are added to, in order.
     """
     records: list[Resolution] = []
-    token = _recorders.set((*_recorders.get(), records))
-    _open()
+    block = _Block(_recorders)
     try:
-        yield records
-    finally:
-        _close()
-        _recorders.reset(token)
+        try:
+            _open(block, (*_recorders.get(), records))
+            yield records
+        finally:
+            _close(block)
+    except BaseException:
+        _close(block)  # again, if the first was cut short
+        raise
 
 
 @contextmanager
@@ -263,33 +216,54 @@ def forbid_implicit_resolution(*, warn: bool = False) -> Generator[None, None, N
             line that triggered the resolution, and resolve, instead of
             raising.
     """
-    token = _forbidding.set('warn' if warn else 'raise')
-    _open()
+    block = _Block(_forbidding)
     try:
-        yield
-    finally:
-        _close()
-        _forbidding.reset(token)
+        try:
+            _open(block, 'warn' if warn else 'raise')
+            yield
+        finally:
+            _close(block)
+    except BaseException:
+        _close(block)  # again, if the first was cut short
+        raise
 
 
-def _open() -> None:
-    global _blocks
-    with _state_lock:
-        _blocks += 1
-        _update()
+class _Block:
+    """An open block: the token of its context variable, until it is reset."""
+
+    __slots__ = ('tokens', 'variable')
+
+    def __init__(self, variable: ContextVar[Any]) -> None:
+        self.variable = variable
+        self.tokens: list[Token[Any]] = []
 
 
-def _close() -> None:
-    global _blocks
-    with _state_lock:
-        _blocks -= 1
-        _update()
+def _open(block: _Block, value: object) -> None:
+    # Each step is one line, and each is undone by _close only if it was
+    # done: an interrupt between them leaves nothing that _close misses.
+    block.tokens.append(block.variable.set(value))
+    blocks[block] = threading.get_ident()
+
+
+def _close(block: _Block) -> None:
+    # Idempotent: called again if an interrupt cut the first call short.
+    blocks.pop(block, None)
+    if block.tokens:
+        block.variable.reset(block.tokens.pop())
 
 
 class Watch:
-    """A resolution being watched: it times the factory and reports its call."""
+    """A resolution being watched: it times the factory and reports the call.
 
-    __slots__ = ('factory', 'log', 'recorders', 'site')
+    Attributes:
+        site: Where the resolution comes from.
+        factory: The repr of the factory.
+        recorders: The lists of the `record_resolutions` blocks that apply.
+        log: Whether to log the resolution at DEBUG.
+        duration: How long the factory ran, in seconds, once it has.
+    """
+
+    __slots__ = ('duration', 'factory', 'log', 'recorders', 'site')
 
     def __init__(
         self,
@@ -303,62 +277,60 @@ class Watch:
         self.factory = factory
         self.recorders = recorders
         self.log = log
+        self.duration = 0.0
 
-    def factory_of(self, proxy: Any) -> Callable[[], Any]:
-        """The proxy's factory, wrapped so that its call is reported."""
+    def call(self, factory: Callable[[], Any]) -> Any:
+        """Call the factory, timing it."""
+        start = time.perf_counter()
         try:
-            factory = _slots.get_factory(proxy)
-        except AttributeError as error:
-            self._report(error, 0.0)
-            raise
+            return factory()
+        finally:
+            self.duration = time.perf_counter() - start
 
-        def call() -> Any:
-            start = time.perf_counter()
-            try:
-                target = factory()
-            except BaseException as error:
-                self._report(error, time.perf_counter() - start)
-                raise
-            self._report(None, time.perf_counter() - start)
-            return target
+    def report(self, error: BaseException | None) -> None:
+        """Record and log the call, once the resolution is over.
 
-        return call
-
-    def _report(self, error: BaseException | None, duration: float) -> None:
-        site = self.site
-        if self.recorders:
-            resolution = Resolution(
-                factory=self.factory,
-                operation=site.operation,
-                explicit=site.explicit,
-                thread=threading.current_thread().name,
-                duration=duration,
-                error=error,
-                location=site.location,
-                stack=site.stack(),
-            )
-            for records in self.recorders:
-                records.append(resolution)
-        if error is not None:
-            _log_failure(site, self.factory, error, duration)
-        elif self.log:
-            logger.debug(
-                'Resolved a proxy with factory %s in %.3f ms: %s, at %s',
-                self.factory,
-                duration * 1e3,
-                site.operation,
-                site.where(),
-            )
+        Args:
+            error: What the factory raised, or `None` if it succeeded.
+        """
+        try:
+            site = self.site
+            if self.recorders:
+                resolution = Resolution(
+                    factory=self.factory,
+                    operation=site.operation,
+                    explicit=site.explicit,
+                    thread=threading.current_thread().name,
+                    duration=self.duration,
+                    error=error,
+                    location=site.location,
+                    stack=site.stack(),
+                )
+                for records in self.recorders:
+                    records.append(resolution)
+            if error is not None:
+                _log_failure(site, self.factory, error, self.duration)
+            elif self.log:
+                logger.debug(
+                    'Resolved a proxy with factory %s in %.3f ms: %s, at %s',
+                    self.factory,
+                    self.duration * 1e3,
+                    site.operation,
+                    site.where(),
+                )
+        except Exception as failure:  # noqa: BLE001 - reported as unraisable
+            _unraisable(failure, 'reporting a proxy resolution')
 
 
-def watch(proxy: Any) -> Callable[[Any], Any]:
-    """Check a resolution that is about to start; return its factory reader.
+def watch(proxy: Any) -> Watch | None:
+    """Check a resolution that is about to start.
 
-    Called by the resolver, first, for every resolution while `watching`.
+    Called by the resolver, first, for every resolution while a block is
+    open or the logger is enabled for DEBUG.
 
     Returns:
-        What the resolver reads the factory with: the slot's reader, or a
-        `Watch`'s, which reports the call.
+        A `Watch` to time and report the factory's call with, or `None` if
+        there is nothing to report.
 
     Raises:
         ImplicitResolutionError: If the resolution is implicit inside a
@@ -366,9 +338,9 @@ def watch(proxy: Any) -> Callable[[Any], Any]:
     """
     forbid = _forbidding.get()
     recorders = _recorders.get()
-    log = _debug_enabled()
+    log = logger.isEnabledFor(logging.DEBUG)
     if not (forbid or recorders or log):
-        return _slots.get_factory
+        return None
     site = _Site(proxy, sys._getframe(2))  # past watch() and resolve()
     factory = _factory_repr(proxy)
     if forbid and not site.explicit:
@@ -383,15 +355,21 @@ def watch(proxy: Any) -> Callable[[Any], Any]:
             )
         warnings.warn(message, ImplicitResolutionWarning, stacklevel=site.depth + 3)
     if not (recorders or log):
-        return _slots.get_factory
-    return Watch(site, factory, recorders, log=log).factory_of
+        return None
+    return Watch(site, factory, recorders, log=log)
 
 
 def failed(proxy: Any, error: BaseException) -> None:
-    """Log, at WARNING, a failed resolution that no `Watch` reported."""
-    if logger.isEnabledFor(logging.WARNING):
-        site = _Site(proxy, sys._getframe(2))  # past failed() and resolve()
-        _log_failure(site, _factory_repr(proxy), error, None)
+    """Log, at WARNING, a failed resolution that no `Watch` reported.
+
+    Called by the resolver once the flight is over.
+    """
+    try:
+        if logger.isEnabledFor(logging.WARNING):
+            site = _Site(proxy, sys._getframe(2))  # past failed() and resolve()
+            _log_failure(site, _factory_repr(proxy), error, None)
+    except Exception as failure:  # noqa: BLE001 - reported as unraisable
+        _unraisable(failure, 'logging a failed proxy resolution')
 
 
 def _log_failure(
@@ -410,6 +388,17 @@ def _log_failure(
         site.operation,
         site.where(),
         error,
+    )
+
+
+def _unraisable(error: Exception, doing: str) -> None:
+    # What a logging filter or handler (or a recording list) raised while
+    # reporting a resolution: it must not replace the resolution's outcome,
+    # so it goes where Python reports errors that have no caller to reach.
+    sys.unraisablehook(
+        sys.UnraisableHookArgs(  # type: ignore[call-arg]
+            (type(error), error, error.__traceback__, f'Exception ignored while {doing}', None)
+        )
     )
 
 
@@ -434,8 +423,23 @@ _MODULE = __name__.rpartition('.')[0]  # proxystore.proxy
 EXPLICIT: dict[CodeType, str] = {
     _slots.WRAPPED.fget.__code__: '__proxy_wrapped__',  # type: ignore[union-attr]
 }
-"""Code of the explicit entry points -> the operation's name. `_helpers` and
-`_pool` add theirs (`extract`, `resolve`, `resolve_async`'s)."""
+"""Code of the explicit entry points -> the operation's name (see `explicit`)."""
+
+F = TypeVar('F', bound=Callable[..., Any])
+
+
+def explicit(operation: str) -> Callable[[F], F]:
+    """Mark a function as an explicit entry point: its resolutions are `operation`.
+
+    A resolution is explicit when the outermost of this package's frames on
+    the stack (see `_Site`) is one of these.
+    """
+
+    def register(function: F) -> F:
+        EXPLICIT[function.__code__] = operation
+        return function
+
+    return register
 
 _ATTRIBUTE_HOOKS = frozenset(
     {'__getattribute__', '__getattr__', '__setattr__', '__delattr__'}

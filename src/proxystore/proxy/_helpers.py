@@ -53,6 +53,7 @@ def get_factory(proxy: Proxy[T]) -> FactoryType[T]:
     return proxy.__proxy_factory__
 
 
+@_audit.explicit('extract')
 def extract(proxy: Proxy[T]) -> T:
     """Return the target of a proxy, resolving the proxy first if needed.
 
@@ -92,6 +93,7 @@ def is_resolved(proxy: Proxy[T]) -> bool:
     return _slots.peek(proxy) is not UNSET
 
 
+@_audit.explicit('resolve')
 def resolve(proxy: Proxy[T]) -> None:
     """Resolve a proxy now, if it is not resolved yet.
 
@@ -108,6 +110,7 @@ def resolve(proxy: Proxy[T]) -> None:
         _resolve(proxy)
 
 
+@_audit.explicit('resolve_async')
 def resolve_async(proxy: Proxy[T]) -> Future[T]:
     """Start resolving a proxy in the background and return its future.
 
@@ -150,12 +153,3 @@ def resolve_async(proxy: Proxy[T]) -> Future[T]:
     future.set_result(extract(proxy))
     return future
 
-
-# Resolutions that these run are explicit (see _audit).
-_audit.EXPLICIT.update(
-    {
-        extract.__code__: 'extract',
-        resolve.__code__: 'resolve',
-        resolve_async.__code__: 'resolve_async',
-    }
-)
