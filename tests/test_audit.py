@@ -6,6 +6,7 @@ import asyncio
 import contextvars
 import inspect
 import logging
+import os
 import pickle
 import subprocess
 import sys
@@ -27,6 +28,7 @@ from proxystore.proxy import is_resolved
 from proxystore.proxy import record_resolutions
 from proxystore.proxy import resolve
 from proxystore.proxy import resolve_async
+from test_pool import in_child
 
 _object_getattribute = object.__getattribute__
 
@@ -559,7 +561,9 @@ def test_the_resolver_skips_the_audit_while_nobody_watches(
 ) -> None:
     watched: list[Any] = []
     watch = _audit.watch
-    monkeypatch.setattr(_audit, 'watch', lambda proxy: watched.append(1) or watch(proxy))
+    monkeypatch.setattr(
+        _audit, 'watch', lambda proxy: watched.append(1) or watch(proxy)
+    )
     logger = logging.getLogger('proxystore.proxy')
     with caplog.at_level(logging.WARNING, logger='proxystore.proxy'):
         str(Proxy(Counting()))
@@ -612,3 +616,147 @@ def test_a_site_without_a_frame() -> None:
     assert site.location is None
     assert site.where() == '<no Python frame>'
     assert (site.operation, site.explicit) == ('resolve', True)
+
+
+# Reporting comes after the resolution, and user code there may do anything.
+
+
+class ProxyFilter(logging.Filter):
+    """A filter that adds a value read from a proxy (an ordinary pattern)."""
+
+    def __init__(self, proxy: Any) -> None:
+        super().__init__()
+        self.proxy = proxy
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.user = str(self.proxy)
+        return True
+
+
+@pytest.mark.parametrize('level', [logging.DEBUG, logging.WARNING])
+def test_logging_code_may_use_any_proxy_the_one_resolving_included(
+    caplog: pytest.LogCaptureFixture,
+    level: int,
+) -> None:
+    calls: list[int] = []
+
+    def factory() -> str:
+        calls.append(1)
+        if len(calls) == 1 and level == logging.WARNING:
+            raise ValueError('its own error')
+        return 'alice'
+
+    proxy = Proxy(factory)
+    logger = logging.getLogger('proxystore.proxy')
+    with caplog.at_level(level, logger='proxystore.proxy'):
+        logger.addFilter(ProxyFilter(proxy))
+        try:
+            if level == logging.WARNING:
+                with pytest.raises(ProxyResolveError) as info:
+                    str(proxy)
+                # The factory's own error, not a cycle error of the filter's.
+                assert isinstance(info.value.cause, ValueError)
+            assert str(proxy) == 'alice'
+        finally:
+            logger.filters.clear()
+    assert all(r.user == 'alice' for r in _logged(caplog))  # type: ignore[attr-defined]
+    assert len(calls) == (2 if level == logging.WARNING else 1)
+
+
+class Raising(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        raise RuntimeError('a broken handler')
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        raise RuntimeError('a broken handler')
+
+
+def test_a_raising_handler_changes_no_outcome(monkeypatch: pytest.MonkeyPatch) -> None:
+    unraisable: list[Any] = []
+    monkeypatch.setattr(sys, 'unraisablehook', unraisable.append)
+    logger = logging.getLogger('proxystore.proxy')
+    handler = Raising()
+    logger.addHandler(handler)
+    previous = logger.level
+    logger.setLevel(logging.DEBUG)
+    try:
+        ok = Proxy(Counting('fine'))
+        assert str(ok) == 'fine'
+        failing = Proxy(_fail)
+        with pytest.raises(ProxyResolveError) as info:
+            str(failing)
+        assert not isinstance(info.value.cause, RuntimeError)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+    assert ok.__proxy_factory__.calls == 1  # resolved once, and stays so
+    assert is_resolved(ok)
+    assert [type(u.exc_value) for u in unraisable] == [RuntimeError, RuntimeError]
+
+
+@pytest.mark.subprocess
+def test_signal_handlers_that_open_blocks_and_set_levels_do_not_deadlock() -> None:
+    # A SIGALRM handler, every 50 microseconds, does what the main loop does:
+    # in a process of its own, bounded by a timeout.
+    script = """
+import logging, signal
+from proxystore.proxy import Proxy, forbid_implicit_resolution, record_resolutions
+logger = logging.getLogger('proxystore.proxy')
+def handler(signum, frame):
+    with record_resolutions(), forbid_implicit_resolution(warn=True):
+        debug = logger.level == logging.DEBUG
+        logger.setLevel(logging.INFO if debug else logging.DEBUG)
+signal.signal(signal.SIGALRM, handler)
+signal.setitimer(signal.ITIMER_REAL, 0.00005, 0.00005)
+for i in range(20000):
+    with record_resolutions():
+        str(Proxy(lambda: i))
+    logger.setLevel(logging.WARNING)
+signal.setitimer(signal.ITIMER_REAL, 0)
+print('done')
+"""
+    done = subprocess.run(
+        [sys.executable, '-c', script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, 'done'), done.stderr
+
+
+@pytest.mark.subprocess
+@pytest.mark.threads
+@pytest.mark.skipif(not hasattr(os, 'fork'), reason='needs os.fork')
+def test_a_fork_while_other_threads_open_blocks_leaves_the_child_free() -> None:
+    stop = threading.Event()
+
+    def churn() -> None:
+        logger = logging.getLogger('proxystore.proxy')
+        while not stop.is_set():
+            with record_resolutions(), forbid_implicit_resolution():
+                logger.setLevel(logging.WARNING)
+
+    threads = [threading.Thread(target=churn) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    try:
+        codes = []
+        for _ in range(20):
+
+            def check() -> int:
+                if any(
+                    ident != threading.get_ident() for ident in _audit.blocks.values()
+                ):
+                    return 1
+                with record_resolutions() as seen, forbid_implicit_resolution():
+                    logging.getLogger('proxystore.proxy').setLevel(logging.INFO)
+                    extract(Proxy(lambda: 1))
+                return 0 if len(seen) == 1 else 2
+
+            codes.append(in_child(check))
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=5)
+    assert codes == [0] * 20

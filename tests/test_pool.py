@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import threading
 import time
+import warnings
+from collections.abc import Callable
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from proxystore.proxy import ImplicitResolutionError
 from proxystore.proxy import Proxy
+from proxystore.proxy import ProxyResolveError
 from proxystore.proxy import _pool
 from proxystore.proxy import extract
+from proxystore.proxy import forbid_implicit_resolution
 from proxystore.proxy import is_resolved
+from proxystore.proxy import record_resolutions
 from proxystore.proxy import resolve_async
 from proxystore.proxy._pool import Pool
+from proxystore.proxy._record import _waiting
 
 
 @pytest.fixture
@@ -116,12 +125,174 @@ def test_a_cancelled_job_is_never_run(small_pool: Pool) -> None:
     assert extract(proxy) is None
 
 
+def until(condition: Callable[[], bool], timeout: float = 5) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.001)
+    return True
+
+
+def in_child(check: Callable[[], int], timeout: float = 20) -> int:
+    """Fork; run `check` in the child; its exit code (-1 if it hung)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', DeprecationWarning)  # fork with threads
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports by its exit code
+        code = 99
+        try:
+            code = check()
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.WEXITSTATUS(status)
+        time.sleep(0.01)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    return -1
+
+
 @pytest.mark.subprocess
 @pytest.mark.threads
-def test_after_fork_the_child_starts_a_pool_of_its_own(small_pool: Pool) -> None:
-    # The fork handler, called in this process (see test_resolution for why).
-    _pool._reset_after_fork()
-    assert _pool._pool is None
-    assert resolve_async(Proxy(lambda: 'fresh')).result(timeout=5) == 'fresh'
-    assert isinstance(_pool._pool, Pool)
-    assert _pool._pool is not small_pool
+@pytest.mark.skipif(not hasattr(os, 'fork'), reason='needs os.fork')
+def test_a_forked_child_fails_the_parents_jobs_and_starts_its_own_pool(
+    small_pool: Pool,
+) -> None:
+    started, release = threading.Event(), threading.Event()
+    running = resolve_async(Proxy(lambda: started.set() or (release.wait(5) and 1)))
+    assert started.wait(timeout=5)
+
+    def check() -> int:
+        # The job a pool thread was running in the parent: an error, not a
+        # wait for a thread that is not here.
+        if not isinstance(running.exception(), ProxyResolveError):
+            return 1
+        try:
+            running.result()
+        except ProxyResolveError as error:
+            if 'forked' not in str(error):
+                return 2
+        if _pool._shared.get('pool') is not None:
+            return 3
+        if resolve_async(Proxy(lambda: 'fresh')).result(timeout=5) != 'fresh':
+            return 4
+        return 0 if _pool._shared['pool'] is not small_pool else 5
+
+    try:
+        assert in_child(check) == 0
+    finally:
+        release.set()
+    assert running.result(timeout=5) == 1
+
+
+@pytest.mark.threads
+def test_an_interrupt_of_an_inline_run_is_that_threads_only(small_pool: Pool) -> None:
+    # Both workers busy: the job waits in the queue, and result() runs it in
+    # the calling thread. The first run is interrupted there: that call
+    # raises, the job goes back, and the other waiter gets the target.
+    release = threading.Event()
+    busy = [resolve_async(Proxy(lambda: release.wait(5))) for _ in range(2)]
+    calls: list[str] = []
+    leading = threading.Event()
+    waiters: list[int] = []
+
+    def factory() -> int:
+        calls.append(threading.current_thread().name)
+        if len(calls) == 1:
+            leading.set()
+            # Interrupted once the other thread waits for this run.
+            assert until(lambda: bool(waiters) and waiters[0] in _waiting)
+            raise KeyboardInterrupt
+        return 42
+
+    future = resolve_async(Proxy(factory))
+    got: list[Any] = []
+
+    def other() -> None:
+        assert leading.wait(timeout=5)
+        waiters.append(threading.get_ident())
+        got.append(future.result())
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    with pytest.raises(KeyboardInterrupt):
+        future.result()
+    thread.join(timeout=5)
+    release.set()
+    assert got == [42]
+    assert future.result(timeout=5) == 42
+    assert len(calls) == 2
+    assert all(f.result(timeout=5) for f in busy)
+
+
+@pytest.mark.threads
+@pytest.mark.parametrize('runs_inline', [False, True])
+def test_a_job_runs_in_the_context_of_its_submission(
+    small_pool: Pool,
+    runs_inline: bool,
+) -> None:
+    # Whichever thread runs the job, the caller's blocks apply to it.
+    release = threading.Event()
+    busy = []
+    if runs_inline:
+        busy = [resolve_async(Proxy(lambda: release.wait(5))) for _ in range(2)]
+    inner = Proxy(lambda: 41)
+    with record_resolutions() as resolutions, forbid_implicit_resolution():
+        future = resolve_async(Proxy(lambda: inner + 1))
+    outcome: list[Any] = []
+    thread = threading.Thread(target=lambda: outcome.append(future.exception()))
+    thread.start()
+    thread.join(timeout=5)
+    release.set()
+    (error,) = outcome
+    assert isinstance(error, ProxyResolveError)
+    assert isinstance(error.cause, ImplicitResolutionError)
+    assert [r.operation for r in resolutions] == ['resolve_async']
+    assert all(f.result(timeout=5) for f in busy)
+
+
+@pytest.mark.threads
+def test_a_thread_that_fails_to_start_leaves_the_pool_able_to_serve(
+    small_pool: Pool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    start = threading.Thread.start
+    failures = [KeyboardInterrupt, RuntimeError]
+
+    def failing_start(self: threading.Thread) -> None:
+        if self.name == 'proxy-resolver' and failures:
+            raise failures.pop()('cannot start now')
+        start(self)
+
+    monkeypatch.setattr(threading.Thread, 'start', failing_start)
+    for error in (RuntimeError, KeyboardInterrupt):
+        with pytest.raises(error):
+            resolve_async(Proxy(lambda: 0))
+    assert small_pool.workers == 0
+    assert resolve_async(Proxy(lambda: 'served')).result(timeout=5) == 'served'
+    assert small_pool.workers == 1
+
+
+@pytest.mark.threads
+def test_a_finalizer_may_start_the_first_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A finalizer that calls resolve_async, run while the first pool of the
+    # process is being made (here: by the pool's own construction).
+    monkeypatch.setattr(_pool, '_shared', {})
+    futures: list[Any] = []
+    finalizers = [None]
+    init = Pool.__init__
+
+    def init_with_a_finalizer(self: Pool, max_workers: int) -> None:
+        if finalizers:
+            finalizers.pop()
+            futures.append(resolve_async(Proxy(lambda: 'from the finalizer')))
+        init(self, max_workers)
+
+    monkeypatch.setattr(Pool, '__init__', init_with_a_finalizer)
+    assert resolve_async(Proxy(lambda: 'outer')).result(timeout=5) == 'outer'
+    assert futures[0].result(timeout=5) == 'from the finalizer'
+    assert len(_pool._shared) == 1

@@ -7,25 +7,22 @@ import contextlib
 import os
 import random
 import signal
-import subprocess
 import sys
 import threading
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from proxystore.proxy import Proxy
 from proxystore.proxy import ProxyResolveError
-from proxystore.proxy import _resolution
+from proxystore.proxy import _record
 from proxystore.proxy import extract
 from proxystore.proxy import is_resolved
 from proxystore.proxy import resolve_async
 from proxystore.proxy._pool import _max_workers
-from proxystore.proxy import _record
 from proxystore.proxy._record import _waiting
 from proxystore.proxy._resolution import _flights
 

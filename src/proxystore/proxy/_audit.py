@@ -41,6 +41,7 @@ from contextvars import Token
 from dataclasses import dataclass
 from types import CodeType
 from types import FrameType
+from types import SimpleNamespace
 from typing import Any
 from typing import TypeVar
 
@@ -62,9 +63,10 @@ logger = logging.getLogger('proxystore.proxy')
 # configured logging.
 logger.addHandler(logging.NullHandler())
 
-blocks: dict[_Block, int] = {}
-"""The blocks open in all threads (-> the ident of the thread that opened
-each): the resolver watches while there is one."""
+blocks: dict[object, int] = {}
+"""The blocks open in all threads, and the `resolve_async` jobs running in
+the context of one (-> the ident of their thread): the resolver watches
+while there is one."""
 
 
 _recorders: ContextVar[tuple[list[Resolution], ...]] = ContextVar(
@@ -228,6 +230,11 @@ def forbid_implicit_resolution(*, warn: bool = False) -> Generator[None, None, N
         raise
 
 
+def in_block() -> bool:
+    """Whether a block of this module applies in the current context."""
+    return bool(_forbidding.get() or _recorders.get())
+
+
 class _Block:
     """An open block: the token of its context variable, until it is reset."""
 
@@ -318,7 +325,7 @@ class Watch:
                     site.operation,
                     site.where(),
                 )
-        except Exception as failure:  # noqa: BLE001 - reported as unraisable
+        except Exception as failure:
             _unraisable(failure, 'reporting a proxy resolution')
 
 
@@ -368,7 +375,7 @@ def failed(proxy: Any, error: BaseException) -> None:
         if logger.isEnabledFor(logging.WARNING):
             site = _Site(proxy, sys._getframe(2))  # past failed() and resolve()
             _log_failure(site, _factory_repr(proxy), error, None)
-    except Exception as failure:  # noqa: BLE001 - reported as unraisable
+    except Exception as failure:
         _unraisable(failure, 'logging a failed proxy resolution')
 
 
@@ -396,10 +403,26 @@ def _unraisable(error: Exception, doing: str) -> None:
     # reporting a resolution: it must not replace the resolution's outcome,
     # so it goes where Python reports errors that have no caller to reach.
     sys.unraisablehook(
-        sys.UnraisableHookArgs(  # type: ignore[call-arg]
-            (type(error), error, error.__traceback__, f'Exception ignored while {doing}', None)
+        SimpleNamespace(  # pyright: ignore[reportArgumentType] - the fields it reads
+            exc_type=type(error),
+            exc_value=error,
+            exc_traceback=error.__traceback__,
+            err_msg=f'Exception ignored while {doing}',
+            object=None,
         )
     )
+
+
+def _reset_after_fork() -> None:
+    # The child has only the forking thread: the blocks of the others are
+    # not open in it.
+    me = threading.get_ident()
+    for block, ident in list(blocks.items()):
+        if ident != me:
+            blocks.pop(block, None)
+
+
+os.register_at_fork(after_in_child=_reset_after_fork)
 
 
 _factory_reprs = reprlib.Repr()
@@ -440,6 +463,7 @@ def explicit(operation: str) -> Callable[[F], F]:
         return function
 
     return register
+
 
 _ATTRIBUTE_HOOKS = frozenset(
     {'__getattribute__', '__getattr__', '__setattr__', '__delattr__'}

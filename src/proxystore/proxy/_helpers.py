@@ -152,4 +152,3 @@ def resolve_async(proxy: Proxy[T]) -> Future[T]:
     future: Future[T] = Future()
     future.set_result(extract(proxy))
     return future
-

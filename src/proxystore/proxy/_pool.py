@@ -91,11 +91,17 @@ class _Job:
         'pool',
         'record',
         'started',
+        'watched',
     )
 
-    def __init__(self, call: Callable[[], Any], future: Future[Any], pool: Pool) -> None:
+    def __init__(
+        self, call: Callable[[], Any], future: Future[Any], pool: Pool
+    ) -> None:
         self.call = call
         self.context = contextvars.copy_context()
+        # A block of _audit open at submission applies to the run, which
+        # may come after the block has closed: the run then counts as one.
+        self.watched = _audit.in_block()
         self.future = future
         self.pool = pool
         self.record: Record = [None, RUNNING, False]
@@ -133,6 +139,8 @@ class _Job:
             self.started = self.future.set_running_or_notify_cancel()
             if not self.started:
                 return  # cancelled
+        if self.watched:
+            _audit.blocks[self] = threading.get_ident()
         try:
             self.outcome = (True, self.context.run(self.call))
         except Exception as error:
@@ -154,6 +162,7 @@ class _Job:
         """
         if record[LEADER] != threading.get_ident():
             return
+        _audit.blocks.pop(self, None)
         outcome = self.outcome
         future = self.future
         given_back = outcome is None and not future.cancelled()
@@ -251,13 +260,13 @@ class Pool:
         future: _JobFuture[T] = _JobFuture()
         job = _Job(call, future, self)
         future._job = job  # pyright: ignore[reportPrivateUsage]
-        _jobs[id(job)] = job
         self.enqueue(job)
         return future
 
     def enqueue(self, job: _Job) -> None:
-        """Queue a job, and see that a worker will take it."""
-        self._queue.put(job)
+        """Queue a job (registered in `_jobs` until done), for a worker."""
+        # One line: a job is registered exactly when it is queued.
+        self._queue.put(_jobs.setdefault(id(job), job))
         try:
             self._idle.pop()  # that worker takes it
         except IndexError:
@@ -297,9 +306,9 @@ class Pool:
     def _reclaim(self) -> None:
         """Take back the permits of workers that died without retiring."""
         for worker in list(self._workers):
-            if worker.ident is not None and not worker.is_alive():
-                if self._drop(worker):
-                    self._permits.append(None)
+            dead = worker.ident is not None and not worker.is_alive()
+            if dead and self._drop(worker):
+                self._permits.append(None)
 
     @_audit.explicit('resolve_async')
     def _work(self) -> None:

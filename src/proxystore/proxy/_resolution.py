@@ -70,6 +70,10 @@ _log_enabled_for = _audit.logger.isEnabledFor
 _DEBUG = logging.DEBUG
 
 
+_UNREGISTERED: Record = [None, ABANDONED, False]
+"""What `resolve` found registered before it looked (nothing)."""
+
+
 class _ReturnedItself(Exception):
     """The outcome of a flight whose factory returned the proxy itself."""
 
@@ -91,7 +95,8 @@ def resolve(proxy: Any) -> Any:
     key = id(proxy)
     while True:
         flight: Record = [_get_ident(), RUNNING, False]
-        current = None
+        current: Record = _UNREGISTERED
+        target: Any = UNSET
         try:
             try:
                 current = _flights.setdefault(key, flight)
@@ -143,7 +148,7 @@ def _lead(proxy: Any, flight: Record, watch: _audit.Watch | None) -> Any:
             factory = _get_factory(proxy)
             result = factory() if watch is None else watch.call(factory)
             if result is proxy:
-                raise _ReturnedItself  # noqa: TRY301
+                raise _ReturnedItself
         except Exception as error:
             flight[OUTCOME] = error
             return UNSET
