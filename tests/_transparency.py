@@ -37,6 +37,12 @@ def _is_array(value: Any) -> bool:
     return np is not None and isinstance(value, np.ndarray)
 
 
+def _holds_nan(value: Any) -> bool:
+    return isinstance(value, (list, tuple, set, frozenset, dict)) and any(
+        isinstance(item, (float, complex, Decimal)) and item != item for item in value
+    )
+
+
 def _is_sequence(value: Any) -> bool:
     # What the C API calls a sequence: has __getitem__ and is not a dict.
     return hasattr(type(value), '__getitem__') and not isinstance(value, dict)
@@ -82,6 +88,10 @@ def known_difference(name: str, target: str, other: Any = None) -> str | None:
         # array ** 2 squares (a bool array to int8) only for an exponent of
         # an exact Python type; with a proxy it is np.power (to int64).
         return "NumPy's fast path for array ** 2 needs an exact Python number"
+    if name in {'contains', 'countOf', 'indexOf'} and _holds_nan(other):
+        # Containers look an item up by identity before equality: the very
+        # NaN (unequal to itself) is found, a proxy of it is not.
+        return 'containment checks identity first; a NaN equals only itself'
     if name == 'pow mod 5' and other is not None and sys.version_info < (3, 14):
         return 'three-argument pow() never tries the reflected method (< 3.14)'
     if name == 'async with' and target == 'int' and sys.version_info < (3, 11):

@@ -358,6 +358,18 @@ def test_every_known_difference_still_occurs(
     assert known_difference(name, target, other)
 
 
+def test_a_container_finds_the_very_nan_but_not_a_proxy_of_it() -> None:
+    # Not in the table above: no target there is unequal to itself.
+    nan = Decimal('NaN')
+    assert operator.indexOf((None, nan), nan) == 1
+    with pytest.raises(ValueError, match='not in'):
+        operator.indexOf((None, nan), Proxy(lambda: nan))
+    assert Proxy(lambda: nan) not in [nan]
+    assert known_difference('indexOf', 'Decimal', (None, nan))
+    assert known_difference('countOf', 'float', [float('nan')])
+    assert not known_difference('countOf', 'float', [1.5])
+
+
 @pytest.mark.parametrize(
     ('text', 'convert', 'expected'),
     [
