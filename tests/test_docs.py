@@ -4,9 +4,11 @@ Each ```python block is executed; the blocks of one page run in order in one
 namespace, in a temporary working directory. Shell commands go in ```console
 blocks and output in ```text blocks, which are not run.
 
-A page that starts a process pool runs as a script of its own, with the
-`spawn` start method forced: each worker imports the script, as on macOS and
-Windows, so an example without an `if __name__ == '__main__':` guard fails.
+A page that starts a process pool runs as a script of its own, once under each
+start method the platform offers, as its examples take the default one: `fork`
+(Linux's before 3.14), `forkserver` (Linux's from 3.14) and `spawn` (macOS's
+and Windows'). Under the last two each worker imports the script, so an
+example without an `if __name__ == '__main__':` guard fails.
 A page that imports `redis` runs against a real `redis-server`, started on a
 free loopback port for the session; its address is in `REDIS_URL`.
 """
@@ -14,6 +16,7 @@ free loopback port for the session; its address is in `REDIS_URL`.
 from __future__ import annotations
 
 import inspect
+import multiprocessing
 import os
 import re
 import shutil
@@ -126,12 +129,14 @@ def uses_redis(source: list[Block]) -> bool:
     return re.search(r'^import redis$', python_code(source), re.MULTILINE) is not None
 
 
-SPAWN = "import multiprocessing; multiprocessing.set_start_method('spawn', force=True)"
+def script(source: list[Block], method: str) -> str:
+    """The page's Python blocks as one script, each block at its page line.
 
-
-def script(source: list[Block]) -> str:
-    """The page's Python blocks as one script, each block at its page line."""
-    lines = [SPAWN]
+    Its first line makes `method` the start method of its processes (with
+    force: a spawned worker runs that line again when it imports the script).
+    """
+    start = f'multiprocessing.set_start_method({method!r}, force=True)'
+    lines = [f'import multiprocessing; {start}']
     for block in source:
         if block.language == 'python':
             assert len(lines) < block.line, 'blocks overlap'
@@ -140,10 +145,10 @@ def script(source: list[Block]) -> str:
     return '\n'.join(lines) + '\n'
 
 
-def run_script(source: list[Block], name: str, directory: Path) -> None:
+def run_script(source: list[Block], name: str, directory: Path, method: str) -> None:
     # Not named after the page: a script called dask.py would shadow Dask.
     path = directory / 'docs_page.py'
-    path.write_text(script(source), encoding='utf-8')
+    path.write_text(script(source, method), encoding='utf-8')
     # The script imports the proxystore that these tests import.
     package_root = str(Path(proxystore.proxy.__file__).parents[2])
     paths = [package_root, *filter(None, [os.environ.get('PYTHONPATH')])]
@@ -157,7 +162,7 @@ def run_script(source: list[Block], name: str, directory: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, (
-        f'{name} run as a script under spawn failed '
+        f'{name} run as a script under {method} failed '
         f"(line numbers are the page's):\n{result.stderr}"
     )
 
@@ -254,7 +259,8 @@ def test_page_examples_run(
     if uses_redis(source):
         monkeypatch.setenv('REDIS_URL', request.getfixturevalue('redis_url'))
     if starts_processes(source):
-        run_script(source, page_id(page), tmp_path)
+        for method in multiprocessing.get_all_start_methods():
+            run_script(source, page_id(page), tmp_path, method)
     else:
         run_blocks(source, str(page))
 
@@ -271,16 +277,16 @@ def test_a_pool_example_without_a_guard_fails_under_spawn(tmp_path: Path) -> Non
     source = blocks(unguarded)
     assert starts_processes(source)
     with pytest.raises(AssertionError, match='under spawn failed'):
-        run_script(source, 'page.md', tmp_path)
+        run_script(source, 'page.md', tmp_path, 'spawn')
     guarded = unguarded.replace('with ', "if __name__ == '__main__':\n  with ")
     guarded = guarded.replace('    assert', '      assert')
-    run_script(blocks(guarded), 'page.md', tmp_path)
+    run_script(blocks(guarded), 'page.md', tmp_path, 'spawn')
 
 
 def test_script_keeps_the_page_lines() -> None:
     source = blocks('a\n```python\nx = 1\n```\nb\n\n```python\ny = 2\n```\n')
-    lines = script(source).splitlines()
-    assert lines[0] == SPAWN
+    lines = script(source, 'forkserver').splitlines()
+    assert lines[0].endswith("set_start_method('forkserver', force=True)")
     assert lines[2] == 'x = 1'
     assert lines[7] == 'y = 2'
 
