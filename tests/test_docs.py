@@ -1,14 +1,17 @@
 """Every code example in the README, the docs and the public docstrings runs.
 
-Each ```python block is executed; the blocks of one page run in order in one
-namespace, in a temporary working directory. Shell commands go in ```console
-blocks and output in ```text blocks, which are not run.
+Each ```python block is an example a reader may copy, and runs on its own, in
+a fresh namespace, in a temporary working directory. A block that goes on
+from the one before it says so to the reader, with the title bar
+```python title="Continued from above"``` (CONTINUED): it runs in the
+namespace of the blocks it continues. Shell commands go in ```console blocks
+and output in ```text blocks, which are not run.
 
-A page that starts a process pool runs as a script of its own, once under each
-start method the platform offers, as its examples take the default one: `fork`
-(Linux's before 3.14), `forkserver` (Linux's from 3.14) and `spawn` (macOS's
-and Windows'). Under the last two each worker imports the script, so an
-example without an `if __name__ == '__main__':` guard fails.
+An example that starts a process pool runs as a script of its own, once under
+each start method the platform offers, as the examples take the default one:
+`fork` (Linux's before 3.14), `forkserver` (Linux's from 3.14) and `spawn`
+(macOS's and Windows'). Under the last two each worker imports the script, so
+an example without an `if __name__ == '__main__':` guard fails.
 A page that imports `redis` runs against a real `redis-server`, started on a
 free loopback port for the session; its address is in `REDIS_URL`.
 """
@@ -55,6 +58,9 @@ DOCSTRING_NEEDS = {'proxystore.proxy.resolve_async': [pytest.mark.threads]}
 OPTIONAL = ('numpy', 'distributed')
 
 FENCE = re.compile(r'^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$')
+# The title bar of a block that goes on from the block before it: the reader
+# sees it, and the block runs after the ones it continues.
+CONTINUED = 'title="Continued from above"'
 
 
 @dataclass
@@ -62,6 +68,7 @@ class Block:
     language: str
     line: int  # 1-based line of the first line of code
     code: str
+    continued: bool = False  # goes on from the previous block
 
 
 def blocks(text: str) -> list[Block]:
@@ -88,7 +95,8 @@ def blocks(text: str) -> list[Block]:
             index += 1
         else:
             raise ValueError(f'unclosed code block at line {start - 1}')
-        found.append(Block(language, start, textwrap.dedent('\n'.join(body))))
+        code = textwrap.dedent('\n'.join(body))
+        found.append(Block(language, start, code, CONTINUED in info))
         index += 1
     return found
 
@@ -110,6 +118,24 @@ def run_blocks(source: list[Block], filename: str) -> None:
             exec(code, module.__dict__)
     finally:
         sys.modules['__main__'] = saved
+
+
+def examples(source: list[Block]) -> list[list[Block]]:
+    """The Python examples of a page: each block with the blocks continuing it."""
+    found: list[list[Block]] = []
+    for block in source:
+        if block.language != 'python':
+            continue
+        if block.continued:
+            if not found:
+                raise ValueError(
+                    f'line {block.line}: the block is {CONTINUED}, '
+                    'but no Python block comes before it'
+                )
+            found[-1].append(block)
+        else:
+            found.append([block])
+    return found
 
 
 def page_id(path: Path) -> str:
@@ -258,11 +284,16 @@ def test_page_examples_run(
     importorskip_optional(source)
     if uses_redis(source):
         monkeypatch.setenv('REDIS_URL', request.getfixturevalue('redis_url'))
-    if starts_processes(source):
-        for method in multiprocessing.get_all_start_methods():
-            run_script(source, page_id(page), tmp_path, method)
-    else:
-        run_blocks(source, str(page))
+    for number, example in enumerate(examples(source)):
+        # Each example in a directory of its own, as a reader would run it.
+        directory = tmp_path / f'example-{number}'
+        directory.mkdir()
+        monkeypatch.chdir(directory)
+        if starts_processes(example):
+            for method in multiprocessing.get_all_start_methods():
+                run_script(example, page_id(page), directory, method)
+        else:
+            run_blocks(example, str(page))
 
 
 @pytest.mark.subprocess
@@ -397,3 +428,22 @@ def test_a_failing_example_fails_with_its_line() -> None:
         str(info.traceback[-1].path) == 'page.md'
     )
     assert info.traceback[-1].lineno + 1 == 5
+
+
+def test_a_block_runs_without_the_blocks_before_it() -> None:
+    text = (
+        '```python\nx = 1\n```\n\n'
+        '```python title="Continued from above"\nassert x == 1\n```\n\n'
+        '```python\nassert x == 1\n```\n'
+    )
+    first, alone = examples(blocks(text))
+    assert [block.line for block in first] == [2, 6]
+    run_blocks(first, 'page.md')
+    with pytest.raises(NameError, match="'x'"):
+        run_blocks(alone, 'page.md')
+
+
+def test_a_continued_block_needs_one_before_it() -> None:
+    text = 'Text.\n\n```python title="Continued from above"\nx = 1\n```\n'
+    with pytest.raises(ValueError, match='no Python block comes before it'):
+        examples(blocks(text))
