@@ -489,16 +489,48 @@ def test_context_manager_returns_target_enter_value() -> None:
     assert box.entered
 
 
-def test_context_manager_missing_exit_is_refused_before_enter() -> None:
-    class EnterOnly:
-        entered = False
+class EnterOnly:
+    entered = False
 
-        def __enter__(self) -> None:
-            EnterOnly.entered = True
+    def __enter__(self) -> None:
+        EnterOnly.entered = True
 
-    error = AttributeError if sys.version_info < (3, 11) else TypeError
-    with pytest.raises(error), Proxy(EnterOnly):
+    async def __aenter__(self) -> None:
+        EnterOnly.entered = True
+
+
+def _with_statement(target: Any) -> None:
+    with target:
         pass
+
+
+async def _async_with_statement(target: Any) -> None:
+    async with target:
+        pass
+
+
+@pytest.mark.parametrize(
+    'statement',
+    [
+        _with_statement,
+        pytest.param(
+            lambda x: asyncio.run(_async_with_statement(x)),
+            marks=pytest.mark.event_loop,
+            id='async',
+        ),
+    ],
+)
+@pytest.mark.parametrize('target', [EnterOnly, Decimal, int])
+def test_a_missing_context_method_is_refused_as_bare_before_enter(
+    statement: Callable[[Any], None], target: Callable[[], Any]
+) -> None:
+    # The error names the method (3.10) or the type by its C name, as
+    # 'decimal.Decimal' (3.11+), and says which method is missed.
+    with pytest.raises(Exception) as bare:
+        statement(target())
+    with pytest.raises(type(bare.value)) as proxied:
+        statement(Proxy(target))
+    assert str(proxied.value) == str(bare.value)
     assert not EnterOnly.entered
 
 
