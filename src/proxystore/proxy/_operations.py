@@ -28,6 +28,7 @@ __all__ = [
     'lookup_special',
     'pow3',
     'send_none',
+    'type_name',
     'unwrap',
 ]
 
@@ -182,3 +183,25 @@ def lookup_special(obj: object, name: str) -> Any:
             get = getattr(type(attribute), '__get__', None)  # pyright: ignore[reportUnknownArgumentType]
             return attribute if get is None else get(attribute, obj, cls)
     return None
+
+
+def type_name(cls: type) -> str:
+    """The name the interpreter's messages give `cls`: its C `tp_name`.
+
+    That is `__name__` for a class made by a class statement, and most often
+    `'module.Name'` for one made in C (`'decimal.Decimal'`). Python code can
+    read it only from such a message: that of `type.__getattribute__` for a
+    missing name. It is cut short as the messages about an instance cut it
+    (after 50 characters before Python 3.12, after 100 since).
+    """
+    try:
+        type.__getattribute__(cls, '\0')
+    except AttributeError as error:
+        message = str(error)
+    else:  # pragma: no cover - a class with an attribute named NUL
+        return cls.__name__
+    prefix, _, rest = message.partition("'")
+    name, _, _ = rest.rpartition("' has no attribute")
+    if prefix != 'type object ' or not name:  # pragma: no cover - new wording
+        return cls.__name__
+    return name
