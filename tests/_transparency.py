@@ -92,6 +92,11 @@ def _exports_buffer(value: Any) -> bool:
     return True
 
 
+def _values_for(template: Any) -> tuple[type, ...]:
+    # str formatting takes a str for values; bytes formatting any text.
+    return (tuple, str) if isinstance(template, str) else (tuple, *_TEXT)
+
+
 def _unorderable(case: Case) -> bool:
     """Whether `other <op> target` raises TypeError bare."""
     try:
@@ -143,9 +148,9 @@ KNOWN_DIFFERENCES = [
             c.operation == 'mod'
             and not c.proxy_left
             and isinstance(c.other, _TEXT)
+            # What '...' % takes for values rather than for a mapping.
             and (
-                not _is_sequence(c.target)
-                or isinstance(c.target, (tuple, type(c.other)))
+                not _is_sequence(c.target) or isinstance(c.target, _values_for(c.other))
             )
         ),
         Case('mod', 1, 'ab', proxy_left=False),
@@ -182,7 +187,9 @@ KNOWN_DIFFERENCES = [
             c.operation in {'concat', 'iconcat'}
             and c.proxy_left
             and not isinstance(c.target, _CONCATENATES)
+            and not _is_array(c.target)
             and _is_sequence(c.other)
+            and not _is_array(c.other)
         ),
         Case('concat', 1, 'ab'),
         lambda x: operator.concat(x, 'ab'),
@@ -207,6 +214,21 @@ KNOWN_DIFFERENCES = [
         lambda x: operator.iconcat(x, {2}),
     ),
     Difference(
+        # A proxy has __index__ for every target: a sequence takes it for an
+        # index, and the error is that of the target's missing __index__.
+        "indexing a sequence with a proxy of a non-integer fails in __index__'s words",
+        lambda c: (
+            c.operation == 'getitem'
+            and not c.proxy_left
+            and _is_sequence(c.other)
+            and not _is_array(c.other)
+            and not _has(c.target, '__index__')
+        ),
+        Case('getitem', None, 'ab', proxy_left=False),
+        lambda x: 'ab'[x],
+        message_only=True,
+    ),
+    Difference(
         'a set looks up a set key as a frozenset only if it is a real set',
         lambda c: (
             c.operation == 'contains'
@@ -220,8 +242,10 @@ KNOWN_DIFFERENCES = [
     Difference(
         'a proxy exports a buffer only on 3.12+',
         lambda c: (
-            c.operation in {'memoryview', 'hash memoryview'}
+            c.operation in {'memoryview', 'hash memoryview', 'bytearray'}
             and _exports_buffer(c.target)
+            # bytearray() of bytes iterates them to the same bytes.
+            and not (c.operation == 'bytearray' and isinstance(c.target, _TEXT))
         ),
         Case('memoryview', b'ab'),
         buffer_of,
@@ -262,8 +286,16 @@ KNOWN_DIFFERENCES = [
         # of the target), not its own.
         "a buffer consumer's error for a proxy without one is memoryview()'s",
         lambda c: (
-            c.operation == 'hash memoryview'
-            and not isinstance(c.target, str)
+            (
+                (c.operation == 'hash memoryview' and not isinstance(c.target, str))
+                or (
+                    # `in` on bytes tries an int, then a buffer.
+                    c.operation == 'contains'
+                    and not c.proxy_left
+                    and isinstance(c.other, (bytes, bytearray))
+                    and not _has(c.target, '__index__')
+                )
+            )
             and not _exports_buffer(c.target)
         ),
         Case('hash memoryview', 1),
