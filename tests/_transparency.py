@@ -229,6 +229,16 @@ KNOWN_DIFFERENCES = [
         message_only=True,
     ),
     Difference(
+        # The KeyError carries the key, here the proxy, whose repr is its own.
+        "a missing proxy key's KeyError shows the proxy's repr",
+        lambda c: (
+            c.operation == 'getitem' and not c.proxy_left and isinstance(c.other, dict)
+        ),
+        Case('getitem', 'b', {'a': 1}, proxy_left=False),
+        lambda x: {'a': 1}[x],
+        message_only=True,
+    ),
+    Difference(
         'a set looks up a set key as a frozenset only if it is a real set',
         lambda c: (
             c.operation == 'contains'
@@ -253,12 +263,12 @@ KNOWN_DIFFERENCES = [
     ),
     Difference(
         # Every proxy has __index__: bytearray() takes it for a count.
-        'bytearray() of a proxy of text asks for an int (before 3.12)',
+        'bytearray() knows text by its exact type; a proxy of text it tries '
+        'as a count, then iterates (before 3.12)',
         lambda c: c.operation == 'bytearray' and isinstance(c.target, str),
         Case('bytearray', 'ab'),
         bytearray,
         applies=not _BUFFERS,
-        message_only=True,
     ),
     Difference(
         # Every proxy has __buffer__; bytearray() takes the buffer of an
@@ -314,11 +324,15 @@ KNOWN_DIFFERENCES = [
         # A proxy has __len__ and __getitem__: NumPy, which recognises scalars
         # and index kinds by their exact type, takes it for a sequence when it
         # compares with it or is indexed by it.
-        'NumPy knows scalars by exact type; it takes a proxy for a sequence',
+        'NumPy knows scalars and index arrays by exact type; it takes a proxy '
+        'for a sequence',
         lambda c: (
             _is_array(c.other)
-            and not _is_array(c.target)
             and c.operation in _NUMPY_COERCES
+            and (
+                not _is_array(c.target)
+                or (c.operation == 'getitem' and not c.proxy_left)
+            )
         ),
         Case('getitem', True, np.arange(2) if np is not None else None, False),
         lambda x: np.arange(2)[x],
