@@ -206,7 +206,12 @@ def docs(session: nox.Session) -> None:
 BENCH_PYTHONS = [v for v in SUPPORTED if _real_interpreter(v)] or None
 BENCH_PEERS = {
     'proxystore': ['proxystore==1.1.0'],
-    'peers': ['lazy-object-proxy==1.13.*', 'wrapt==2.5.*'],
+    # lazy-object-proxy 1.13 needs 3.11: 3.10 gets 1.12, its last release there.
+    'peers': [
+        'lazy-object-proxy==1.13.*; python_version >= "3.11"',
+        'lazy-object-proxy==1.12.*; python_version < "3.11"',
+        'wrapt==2.5.*',
+    ],
 }
 # The scaling runs send NumPy arrays; ours' environment also runs Dask.
 SCALING_EXTRAS = {
