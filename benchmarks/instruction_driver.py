@@ -84,13 +84,15 @@ def _totals(out: Path, parts: int) -> list[int]:
 def count_once(python: str, impl: str, loops: int) -> dict[str, Any]:
     """One worker run under callgrind: its JSON, with `counts` by operation."""
     worker = Path(__file__).resolve().parent / 'instruction_worker.py'
+    # A fixed environment, not the caller's: its size moves the addresses
+    # of what the process allocates, and with them a few instructions (the
+    # dictionaries keyed by `id`, the alignment of copies).
     env = {
-        **os.environ,
+        'PATH': os.defpath,
+        'LC_ALL': 'C.UTF-8',
         'PYTHONHASHSEED': '0',  # the same hashes, so the same dict probes
         'PYTHONDONTWRITEBYTECODE': '1',  # both runs compile the same sources
     }
-    for name in ('PYTHONPATH', 'PYTHONSTARTUP', 'PYTHONMALLOC', 'PYTHONTRACEMALLOC'):
-        env.pop(name, None)
     with tempfile.TemporaryDirectory(prefix='callgrind-') as tmp:
         out = Path(tmp) / 'callgrind.out'
         command = [
