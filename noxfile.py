@@ -310,10 +310,15 @@ def docs(session: nox.Session) -> None:
     )
 
 
-BENCH_PYTHONS = [v for v in ('3.11', '3.12', '3.13') if _real_interpreter(v)] or None
+BENCH_PYTHONS = [v for v in SUPPORTED if _real_interpreter(v)] or None
 BENCH_PEERS = {
     'proxystore': ['proxystore==1.1.0'],
-    'peers': ['lazy-object-proxy==1.13.*', 'wrapt==2.5.*'],
+    # lazy-object-proxy 1.13 needs 3.11: 3.10 gets 1.12, its last release there.
+    'peers': [
+        'lazy-object-proxy==1.13.*; python_version >= "3.11"',
+        'lazy-object-proxy==1.12.*; python_version < "3.11"',
+        'wrapt==2.5.*',
+    ],
 }
 # The scaling runs send NumPy arrays; ours' environment also runs Dask.
 SCALING_EXTRAS = {
@@ -368,9 +373,12 @@ def _bench_envs(
 
 @nox.session(python=BENCH_PYTHONS)
 def bench(session: nox.Session) -> None:
-    """Time ours against the bare object and its peers; write the results.
+    """Measure ours against the bare object and its peers; write the results.
 
-    Extra arguments go to `benchmarks/bench.py run` (for example `-- --quick`).
+    Times by default; `-- --mode instructions` counts instructions under
+    callgrind instead (valgrind must be installed), which the machine's load
+    does not change. Other extra arguments also go to `benchmarks/bench.py
+    run` (for example `-- --quick`).
     """
     pythons = _bench_envs(session, 'bench', {})
     session.run(
