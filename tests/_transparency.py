@@ -365,8 +365,9 @@ KNOWN_DIFFERENCES = [
         # Containers look an item up by identity before equality: the very
         # NaN (unequal to itself) is found, a proxy of it is not.
         'containment checks identity first; a NaN equals only itself',
-        lambda c: c.operation in {'contains', 'countOf', 'indexOf'}
-        and _holds_nan(c.other),
+        lambda c: (
+            c.operation in {'contains', 'countOf', 'indexOf'} and _holds_nan(c.other)
+        ),
         Case('indexOf', _NAN, (None, _NAN)),
         lambda x: operator.indexOf((None, _NAN), x),
     ),
