@@ -1,9 +1,10 @@
 """The one entry point for tests, lint, types, docs and benchmarks.
 
 `nox` runs the default sessions (tests on every CPython 3.10-3.13 found on the
-machine, tests on 3.14 and 3.15 in Pyodide under Node.js, lint, typecheck,
-docs); `nox -s bench` runs the per-operation benchmarks and `nox -s scaling`
-the pass-by-reference and scaling ones.
+machine, tests on 3.14 and 3.15 natively in a Debian testing root and in
+Pyodide under Node.js, lint, typecheck, docs); `nox -s bench` runs the
+per-operation benchmarks (`nox -s bench-native-3.14 bench-native-3.15` on
+3.14 and 3.15) and `nox -s scaling` the pass-by-reference and scaling ones.
 """
 
 from __future__ import annotations
@@ -30,9 +31,19 @@ PYODIDE = {'3.14': '314.0.8', '3.15': '315.0.0-alpha.2'}
 # Test dependencies with no pure-Python wheel on PyPI (or needing one that
 # has none); the tests that use them skip where they are missing.
 NOT_IN_PYODIDE = {'numpy', 'distributed'}
+# CPython releases with no interpreter from pyenv here, but packaged by
+# Debian's testing distribution: they run natively in a Debian testing root
+# that tools/debian-root.sh builds once, under .nox/ or at $DEBIAN_ROOT.
+NATIVE = ('3.14', '3.15')
+DEBIAN_ROOT = Path(os.environ.get('DEBIAN_ROOT', ROOT / '.nox' / 'debian-testing'))
 nox.options.sessions = [
-    'tests', *(f'pyodide-{v}' for v in PYODIDE), 'lint', 'typecheck', 'docs',
-]  # fmt: skip
+    'tests',
+    *(f'native-{v}' for v in NATIVE),
+    *(f'pyodide-{v}' for v in PYODIDE),
+    'lint',
+    'typecheck',
+    'docs',
+]
 
 
 def _real_interpreter(version: str) -> str | None:
@@ -166,6 +177,102 @@ for _version in PYODIDE:
     _pyodide_session(_version)
 
 
+def _debian_root(session: nox.Session) -> list[str]:
+    """The command that runs a command in the Debian testing root, in /src."""
+    reason = None
+    if os.geteuid() != 0:
+        reason = 'the Debian testing root needs root (debootstrap, mount, chroot)'
+    elif not shutil.which('debootstrap'):
+        reason = (
+            'the Debian testing root needs debootstrap: apt-get install debootstrap'
+        )
+    if reason is not None:
+        if os.environ.get('CI'):
+            session.error(reason)
+        session.skip(reason)
+    return ['bash', str(ROOT / 'tools' / 'debian-root.sh'), str(DEBIAN_ROOT)]
+
+
+def _debian_venv(
+    session: nox.Session, version: str, venv: str, *requirements: str
+) -> str:
+    """Make a venv in the Debian root (once); install into it; its python.
+
+    The checkout is the root's current directory, so `.` is ours (rebuilt
+    from the working tree on every run) and `--group test` its test group.
+    """
+    run = _debian_root(session)
+    make = f'test -x {venv}/bin/python || python{version} -m venv {venv}'
+    session.run(*run, 'sh', '-c', make, external=True)
+    pip = [f'{venv}/bin/python', '-m', 'pip', 'install', '-q']
+    session.run(*run, *pip, *requirements, external=True)
+    return f'{venv}/bin/python'
+
+
+def _native(session: nox.Session, version: str) -> None:
+    python = _debian_venv(session, version, f'/venvs/{version}', '.', '--group', 'test')
+    session.run(
+        *_debian_root(session),
+        'env',
+        f'COVERAGE_FILE=.coverage.native-{version}',
+        python,
+        '-m',
+        'pytest',
+        '--cov=proxystore',
+        '--cov-report=term',
+        '--cov-fail-under=95',
+        *session.posargs,
+        external=True,
+    )
+
+
+def _bench_native(session: nox.Session, version: str) -> None:
+    envs = f'/venvs/bench-{version}'
+    runner = _debian_venv(session, version, f'{envs}/runner', 'matplotlib')
+    ours = _debian_venv(session, version, f'{envs}/ours', '.')
+    pythons = [
+        f'--{name}={_debian_venv(session, version, f"{envs}/{name}", *peers)}'
+        for name, peers in BENCH_PEERS.items()
+    ]
+    session.run(
+        *_debian_root(session),
+        runner,
+        'benchmarks/bench.py',
+        'run',
+        f'--ours={ours}',
+        *pythons,
+        f'--out=benchmarks/results/{version}',
+        *session.posargs,
+        external=True,
+    )
+
+
+def _native_sessions(version: str) -> None:
+    def tests(session: nox.Session) -> None:
+        _native(session, version)
+
+    tests.__doc__ = f"""Run the test suite natively on CPython {version}, as `tests`.
+
+    The interpreter is Debian's, in a Debian testing root built once (as
+    root) by tools/debian-root.sh; the test dependencies come from PyPI.
+    Outside CI, a machine where that cannot be done skips the session.
+    """
+    nox.session(name=f'native-{version}', venv_backend='none')(tests)
+
+    def bench(session: nox.Session) -> None:
+        _bench_native(session, version)
+
+    bench.__doc__ = f"""Run `nox -s bench` on CPython {version}, in the Debian root.
+
+    Extra arguments go to `benchmarks/bench.py run` (for example `-- --quick`).
+    """
+    nox.session(name=f'bench-native-{version}', venv_backend='none')(bench)
+
+
+for _version in NATIVE:
+    _native_sessions(_version)
+
+
 @nox.session
 def lint(session: nox.Session) -> None:
     """Check style and formatting with ruff."""
@@ -203,10 +310,15 @@ def docs(session: nox.Session) -> None:
     )
 
 
-BENCH_PYTHONS = [v for v in ('3.11', '3.12', '3.13') if _real_interpreter(v)] or None
+BENCH_PYTHONS = [v for v in SUPPORTED if _real_interpreter(v)] or None
 BENCH_PEERS = {
     'proxystore': ['proxystore==1.1.0'],
-    'peers': ['lazy-object-proxy==1.13.*', 'wrapt==2.5.*'],
+    # lazy-object-proxy 1.13 needs 3.11: 3.10 gets 1.12, its last release there.
+    'peers': [
+        'lazy-object-proxy==1.13.*; python_version >= "3.11"',
+        'lazy-object-proxy==1.12.*; python_version < "3.11"',
+        'wrapt==2.5.*',
+    ],
 }
 # The scaling runs send NumPy arrays; ours' environment also runs Dask.
 SCALING_EXTRAS = {
@@ -261,9 +373,12 @@ def _bench_envs(
 
 @nox.session(python=BENCH_PYTHONS)
 def bench(session: nox.Session) -> None:
-    """Time ours against the bare object and its peers; write the results.
+    """Measure ours against the bare object and its peers; write the results.
 
-    Extra arguments go to `benchmarks/bench.py run` (for example `-- --quick`).
+    Times by default; `-- --mode instructions` counts instructions under
+    callgrind instead (valgrind must be installed), which the machine's load
+    does not change. Other extra arguments also go to `benchmarks/bench.py
+    run` (for example `-- --quick`).
     """
     pythons = _bench_envs(session, 'bench', {})
     session.run(

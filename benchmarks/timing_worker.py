@@ -141,14 +141,29 @@ def _calibrate(timer: timeit.Timer, repeat_time: float) -> int:
     return max(1, round(number * repeat_time / max(elapsed, 1e-9)))
 
 
-def run_worker(
-    impl_name: str, *, repeat_time: float, repeat: int, number: int | None
-) -> dict[str, Any]:
-    """Time every operation on one implementation; the result as JSON data."""
+@dataclass(frozen=True, kw_only=True)
+class Prepared:
+    """One implementation's operations, ready to run: what both measures share.
+
+    `timers` has the operations this implementation can run, in table order,
+    each run once already (so that whatever a first run does once, such as a
+    lazy import, is done before anything is measured); `notes` says why the
+    others are missing.
+    """
+
+    impl: Impl
+    timers: dict[str, timeit.Timer]
+    notes: dict[str, str]
+    p: Any  # the resolved proxy, for the checks after measuring
+    u: Any  # the unresolved proxy with cached defaults, if any
+    b: Any  # the resolved proxy of BIG
+
+
+def prepare(impl_name: str) -> Prepared:
+    """Build the proxies and a timer per operation of one implementation."""
     impl = load_impl(impl_name)
-    times: dict[str, float | None] = dict.fromkeys(ALL_OP_NAMES)
     notes: dict[str, str] = {}
-    timers: dict[str, tuple[timeit.Timer, int]] = {}
+    timers: dict[str, timeit.Timer] = {}
 
     if impl.make is None:
         p: Any = TARGET
@@ -174,7 +189,6 @@ def run_worker(
 
     for op in ALL_OPS:
         if op.cached and u is None:
-            times[op.name] = None
             notes[op.name] = 'no cached defaults'
             continue
         if op.subclass and op.subclass not in subclassed:
@@ -191,14 +205,59 @@ def run_worker(
         }
         stmt = op.stmt.format(new=impl.new)
         try:
-            # One run outside the clock: an operation the peer lacks is n/a.
+            # One run outside the measure: an operation the peer lacks is n/a.
             exec(f'{op.setup}\n{stmt}', dict(namespace))
         except Exception as exc:
-            times[op.name] = None
             notes[op.name] = f'{type(exc).__name__}: {exc}'[:120]
             continue
-        timer = timeit.Timer(stmt, op.setup, globals=namespace)
-        timers[op.name] = (timer, number or _calibrate(timer, repeat_time))
+        timers[op.name] = timeit.Timer(stmt, op.setup, globals=namespace)
+    return Prepared(impl=impl, timers=timers, notes=notes, p=p, u=u, b=b)
+
+
+def check_and_size(prepared: Prepared, measured: dict[str, Any]) -> dict[str, Any]:
+    """Void what the measuring spoiled; the sizes. Shared by both measures.
+
+    `measured` maps every operation name to its figure (None if not run) and
+    is changed in place; `prepared.notes` gets the reasons. Returns the sizes.
+    """
+    impl, notes = prepared.impl, prepared.notes
+    # The unresolved proxies must still be unresolved after being measured,
+    # and the measured proxy must still be a proxy after `q += 1`.
+    u = prepared.u
+    if u is not None and impl.is_resolved is not None and impl.is_resolved(u):
+        for op in OPS:
+            if op.cached:
+                measured[op.name] = None
+                notes[op.name] = 'resolved the proxy'
+    if impl.make is not None:
+        q = prepared.p
+        q += 1
+        if q is not prepared.p:
+            measured['iadd'] = None
+            notes['iadd'] = f'q += 1 made q a {type(q).__name__}'
+
+    sizes: dict[str, int | None] = {MEMORY: None, PICKLE_SIZE: None}
+    if impl.make is not None:
+        sizes[MEMORY] = _memory_per_proxy(impl.make)
+    else:
+        notes[MEMORY] = 'not a proxy'
+    try:
+        sizes[PICKLE_SIZE] = len(pickle.dumps(prepared.b))
+    except Exception as exc:
+        notes[PICKLE_SIZE] = f'{type(exc).__name__}: {exc}'[:120]
+    return sizes
+
+
+def run_worker(
+    impl_name: str, *, repeat_time: float, repeat: int, number: int | None
+) -> dict[str, Any]:
+    """Time every operation on one implementation; the result as JSON data."""
+    prepared = prepare(impl_name)
+    times: dict[str, float | None] = dict.fromkeys(ALL_OP_NAMES)
+    timers = {
+        name: (timer, number or _calibrate(timer, repeat_time))
+        for name, timer in prepared.timers.items()
+    }
 
     # Repeats sweep over all operations, so that a burst of load on the
     # machine spoils one repeat of many operations rather than every repeat
@@ -226,38 +285,14 @@ def run_worker(
     ]
     for name in timers:
         times[name] = min(sweep[name] for sweep in clean or sweeps)
-
-    # The unresolved proxies must still be unresolved after being timed, and
-    # the timed proxy must still be a proxy after `q += 1`.
-    if u is not None and impl.is_resolved is not None and impl.is_resolved(u):
-        for op in OPS:
-            if op.cached:
-                times[op.name] = None
-                notes[op.name] = 'resolved the proxy'
-    if impl.make is not None:
-        q = p
-        q += 1
-        if q is not p:
-            times['iadd'] = None
-            notes['iadd'] = f'q += 1 made q a {type(q).__name__}'
-
-    sizes: dict[str, int | None] = {MEMORY: None, PICKLE_SIZE: None}
-    if impl.make is not None:
-        sizes[MEMORY] = _memory_per_proxy(impl.make)
-    else:
-        notes[MEMORY] = 'not a proxy'
-    try:
-        sizes[PICKLE_SIZE] = len(pickle.dumps(b))
-    except Exception as exc:
-        notes[PICKLE_SIZE] = f'{type(exc).__name__}: {exc}'[:120]
-
+    sizes = check_and_size(prepared, times)
     return {
         'impl': impl_name,
-        'version': impl.version,
+        'version': prepared.impl.version,
         'python': platform.python_version(),
         'times': times,
         'sizes': sizes,
-        'notes': notes,
+        'notes': prepared.notes,
         'reference': fastest,
         'clean_sweeps': len(clean),
     }

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
 import pickle
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +21,8 @@ MODULES = (
     'operations',
     'timing_worker',
     'driver',
+    'instruction_worker',
+    'instruction_driver',
     'targets',
     'charts',
     'report',
@@ -207,8 +211,8 @@ def test_subclass_target_is_apart_from_the_overhead_target(bench: Any) -> None:
         f'{len(OP_NAMES)}/{len(OP_NAMES)} operations hold',
     )
     subclass = results[
-        "subclass overhead (time minus bare) at most half of proxystore 1.1.0's"
-        ' same subclass on every subclass operation'
+        'subclass overhead (minus the bare object) at most half of proxystore'
+        " 1.1.0's same subclass on every subclass operation"
     ]
     n = len(bench.operations.SUBCLASS_OP_NAMES)
     assert subclass[0] is False
@@ -225,25 +229,25 @@ def test_subclass_target_is_apart_from_the_overhead_target(bench: Any) -> None:
 
 
 OVERHEAD_TARGET = (
-    'overhead (time minus bare) at most half of proxystore 1.1.0 on every'
-    ' operation (0.60 of it on create + first use)'
+    'overhead (minus the bare object) at most half of proxystore 1.1.0 on every'
+    ' operation (0.55 of it on create + first use)'
 )
 
 
 def test_a_first_use_may_take_more_of_proxystores_overhead(bench: Any) -> None:
-    # 0.55 of proxystore's overhead: within the first use's 0.60, not within
+    # 0.525 of proxystore's overhead: within the first use's 0.55, not within
     # the one half of every other operation.
     times = _made_up_times(bench, bare=1e-7, ours=2e-7, proxystore=5e-7)
-    times['ours']['create + first use'] = 3.2e-7
+    times['ours']['create + first use'] = 3.1e-7
     sizes = dict.fromkeys(times, dict.fromkeys(bench.operations.SIZES))
     summary = {'impls': list(times), 'times_s': times, 'sizes': sizes}
     results = {s: (h, d) for s, h, d in bench.targets.check_targets(summary)}
     assert results[OVERHEAD_TARGET][0] is True
-    times['ours']['len'] = 3.2e-7
+    times['ours']['len'] = 3.1e-7
     results = {s: (h, d) for s, h, d in bench.targets.check_targets(summary)}
     holds, detail = results[OVERHEAD_TARGET]
     assert holds is False
-    assert 'fails on len: 220 ns over bare vs limit 200 ns' in detail
+    assert 'fails on len: 210 ns over bare vs limit 200 ns' in detail
 
 
 def test_report_of_results_without_subclass_operations(bench: Any) -> None:
@@ -270,7 +274,7 @@ def test_report_of_results_without_subclass_operations(bench: Any) -> None:
 
 def test_every_target_is_a_row_of_the_table(bench: Any) -> None:
     targets = bench.targets
-    assert targets.OVERHEAD_SHARE == {'create + first use': 0.60}
+    assert targets.OVERHEAD_SHARE == {'create + first use': 0.55}
     statements = [goal.statement for goal in targets.TARGETS]
     assert statements == [statement for statement, _, _ in _checked(bench, {})]
     assert OVERHEAD_TARGET in statements
@@ -312,6 +316,175 @@ def test_summary_table_leads_with_ours_and_the_ratios(bench: Any) -> None:
     n = len(bench.operations.OP_NAMES)
     assert rows[-1].endswith(f'| 0.25x (over {n}) | 0.50x (over {n}) |')
     assert 'FAILS' not in bench.report.targets_markdown(summary)
+
+
+needs_valgrind = pytest.mark.skipif(
+    shutil.which('valgrind') is None, reason='valgrind counts the instructions'
+)
+
+
+def test_instruction_worker_marks_each_operation_apart(
+    bench: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Callgrind starts a part at each marker: one before each operation and
+    # one after the last, and nothing else calls it.
+    calls = []
+    monkeypatch.setattr(
+        bench.instruction_worker.math, 'gcd', lambda *args: calls.append(args)
+    )
+    result = bench.instruction_worker.run_worker('ours', 2)
+    assert result['parts'] == list(bench.operations.ALL_OP_NAMES)
+    assert len(calls) == len(result['parts']) + 1
+    assert result['voided'] == []
+    assert result['notes'] == {}
+    assert result['sizes'][bench.operations.MEMORY] > 0
+
+
+def test_instructions_are_the_difference_over_n(
+    bench: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Made-up counts: a fixed cost per part (start-up, compiling the loop)
+    # that differs by part but not by run, plus the loops.
+    per_run = {'create': 5000, 'getattr': 1500, 'iadd': 3000}
+
+    def count_once(python: str, impl: str, loops: int) -> dict[str, Any]:
+        fixed = {name: 70_000 + i for i, name in enumerate(per_run)}
+        return {
+            'version': '1',
+            'python': '3.12.1',
+            'counts': {name: fixed[name] + loops * n for name, n in per_run.items()},
+            'voided': ['iadd'] if loops == 40 else [],
+            'sizes': {},
+            'notes': {'iadd': 'q += 1 made q a int'} if loops == 40 else {},
+        }
+
+    monkeypatch.setattr(bench.instruction_driver, 'count_once', count_once)
+    result = bench.instruction_driver.count_impl('python', 'ours', 20)
+    assert result['instructions']['create'] == 5000
+    assert result['instructions']['getattr'] == 1500
+    assert result['instructions']['iadd'] is None  # voided in one of the runs
+    assert result['instructions']['len'] is None  # not run at all
+    assert result['notes'] == {'iadd': 'q += 1 made q a int'}
+
+
+def test_parts_are_read_in_order_and_a_missing_one_is_an_error(
+    bench: Any, tmp_path: Path
+) -> None:
+    out = tmp_path / 'callgrind.out'
+    for i, total in enumerate((900, 30, 20), start=1):
+        text = f'# callgrind format\nevents: Ir\nsummary: {total}\ntotals: {total}\n'
+        out.with_name(f'{out.name}.{i}').write_text(text)
+    assert bench.instruction_driver._totals(out, 3) == [900, 30, 20]
+    with pytest.raises(RuntimeError, match='no part 4'):
+        bench.instruction_driver._totals(out, 4)
+
+
+def test_a_script_is_refused_as_the_interpreter(bench: Any, tmp_path: Path) -> None:
+    # Callgrind would count the script's shell (a pyenv shim), not Python.
+    script = tmp_path / 'python'
+    script.write_text('#!/bin/sh\nexec python3 "$@"\n')
+    script.chmod(0o755)
+    with pytest.raises(SystemExit, match='is a script, not an interpreter'):
+        bench.instruction_driver.real_interpreter(str(script))
+    with pytest.raises(SystemExit, match='no interpreter at'):
+        bench.instruction_driver.real_interpreter(str(tmp_path / 'missing'))
+    assert bench.instruction_driver.real_interpreter(sys.executable)
+
+
+def _made_up_counts(bench: Any, **each: float) -> dict[str, Any]:
+    counts = _made_up_times(bench, **each)
+    sizes = dict.fromkeys(counts, dict.fromkeys(bench.operations.SIZES))
+    return {
+        'mode': 'instructions',
+        'python': '3.12.1',
+        'impls': list(counts),
+        'instructions': counts,
+        'sizes': sizes,
+    }
+
+
+def test_targets_and_tables_read_instruction_counts(bench: Any) -> None:
+    summary = _made_up_counts(
+        bench, bare=400, ours=1400, proxystore=2400, **{'lop.cext': 1000}
+    )
+    summary['instructions']['ours']['create'] = 1500  # 0.55: over one half
+    results = {s: (h, d) for s, h, d in bench.targets.check_targets(summary)}
+    holds, detail = results[OVERHEAD_TARGET]
+    assert holds is False
+    assert detail.endswith(
+        'fails on create: 1,100 instructions over bare vs limit 1,000'
+        ' instructions (proxystore 2,000 instructions)'
+    )
+    rows = bench.report.summary_table(summary).splitlines()
+    assert '| getattr (instructions) | 1,400 | 2,400 | 1,000 | 0.58x | 1.40x |' in rows
+
+
+def test_both_measures_side_by_side(bench: Any) -> None:
+    counts = _made_up_counts(
+        bench, bare=400, ours=1400, proxystore=2400, **{'lop.cext': 1000}
+    )
+    counts['instructions']['ours']['create + first use'] = 1500  # 0.55: not over
+    counts['instructions']['ours']['create'] = 1500  # 0.55: over one half
+    times = _made_up_times(bench, bare=1e-7, ours=2e-7, proxystore=5e-7)
+    times['lop.cext'] = dict.fromkeys(bench.operations.ALL_OP_NAMES, 1e-7)
+    timed = {'impls': list(times), 'times_s': times}
+    # The same table whichever of the two comes first.
+    table = bench.report.both_measures_table(counts, timed)
+    assert table == bench.report.both_measures_table(timed, counts)
+    rows = table.splitlines()
+    assert rows[0].startswith('| operation (CPython 3.12.1) | ours (instructions) |')
+    assert (
+        '| create | 1,500 | 2,400 | 1,000 | 400 | 0.55 * | 1.50x | 0.25 | 2.00x |'
+        in rows
+    )
+    assert (
+        '| create + first use | 1,500 | 2,400 | 1,000 | 400 | 0.55 | 1.50x | 0.25'
+        ' | 2.00x |'
+    ) in rows
+    n = len(bench.operations.OP_NAMES)
+    by_count = math.exp((2 * math.log(1.5) + (n - 2) * math.log(1.4)) / n)
+    assert rows[-3] == (
+        f'| geometric mean |  |  |  |  |  | {by_count:.2f}x (over {n}) |  |'
+        f' 2.00x (over {n}) |'
+    )
+    assert rows[-1].startswith('\\* above the target share')
+
+
+@needs_valgrind
+@pytest.mark.subprocess
+def test_count_instructions_of_ours_quick(tmp_path: Path, bench: Any) -> None:
+    out = tmp_path / '3.x'
+    subprocess.run(
+        [
+            sys.executable,
+            str(BENCH),
+            'run',
+            '--mode',
+            'instructions',
+            '--ours',
+            sys.executable,
+            '--impls',
+            'ours',
+            '--quick',
+            '--out',
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    summary = json.loads((tmp_path / '3.x-instructions.json').read_text())
+    assert summary['mode'] == 'instructions'
+    assert summary['settings']['loops'] == 10
+    counts = summary['instructions']['ours']
+    assert all(counts[op] > 0 for op in bench.operations.ALL_OP_NAMES)
+    # A first use runs the creation, and the factory and the lookup besides.
+    assert counts['create + first use'] > counts['create']
+    report = (tmp_path / '3.x-instructions.md').read_text()
+    assert 'Instructions counted by callgrind' in report
+    assert '| create + first use | ' in report
+    assert not (tmp_path / '3.x-instructions-both.md').exists()  # no times yet
 
 
 def test_peak_memory_is_reset_and_measured(bench: Any) -> None:
@@ -378,6 +551,7 @@ def test_crossover_is_the_size_from_which_the_proxy_stays_faster(bench: Any) -> 
 
 @pytest.mark.subprocess
 def test_scaling_runs_quick(tmp_path: Path) -> None:
+    pytest.importorskip('numpy')  # the payloads are NumPy arrays
     # Dask's contender has a test of its own: starting a cluster takes seconds.
     result = subprocess.run(
         [
@@ -411,8 +585,13 @@ def test_scaling_runs_quick(tmp_path: Path) -> None:
         assert list(runs) == [1, 4]
         for run in runs.values():
             assert run['wall_s'] > 0
-            assert run['parent_peak'] >= 0
-            assert run['worker_peak'] >= 0
+            # Peaks come from /proc in whole KiB, as bytes; a 1 kB payload
+            # raises none by megabytes. (That a real peak is seen is
+            # test_peak_memory_is_reset_and_measured's part.)
+            for peak in (run['parent_peak'], run['worker_peak']):
+                assert type(peak) is int
+                assert peak % 1024 == 0
+                assert peak < 16 * 2**20
         if record['contender'] == 'value':
             assert runs[1]['pickled_per_task'] > 1000
         else:
@@ -429,6 +608,8 @@ def test_scaling_runs_quick(tmp_path: Path) -> None:
 @pytest.mark.dask
 @pytest.mark.subprocess
 def test_dask_contender_scatters_once(tmp_path: Path) -> None:
+    pytest.importorskip('numpy')  # the payload is a NumPy array
+    pytest.importorskip('distributed')
     done = subprocess.run(
         [
             sys.executable,

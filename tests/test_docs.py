@@ -1,12 +1,17 @@
 """Every code example in the README, the docs and the public docstrings runs.
 
-Each ```python block is executed; the blocks of one page run in order in one
-namespace, in a temporary working directory. Shell commands go in ```console
-blocks and output in ```text blocks, which are not run.
+Each ```python block is an example a reader may copy, and runs on its own, in
+a fresh namespace, in a temporary working directory. A block that goes on
+from the one before it says so to the reader, with the title bar
+```python title="Continued from above"``` (CONTINUED): it runs in the
+namespace of the blocks it continues. Shell commands go in ```console blocks
+and output in ```text blocks, which are not run.
 
-A page that starts a process pool runs as a script of its own, with the
-`spawn` start method forced: each worker imports the script, as on macOS and
-Windows, so an example without an `if __name__ == '__main__':` guard fails.
+An example that starts a process pool runs as a script of its own, once under
+each start method the platform offers, as the examples take the default one:
+`fork` (Linux's before 3.14), `forkserver` (Linux's from 3.14) and `spawn`
+(macOS's and Windows'). Under the last two each worker imports the script, so
+an example without an `if __name__ == '__main__':` guard fails.
 A page that imports `redis` runs against a real `redis-server`, started on a
 free loopback port for the session; its address is in `REDIS_URL`.
 """
@@ -14,6 +19,7 @@ free loopback port for the session; its address is in `REDIS_URL`.
 from __future__ import annotations
 
 import inspect
+import multiprocessing
 import os
 import re
 import shutil
@@ -52,6 +58,9 @@ DOCSTRING_NEEDS = {'proxystore.proxy.resolve_async': [pytest.mark.threads]}
 OPTIONAL = ('numpy', 'distributed')
 
 FENCE = re.compile(r'^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$')
+# The title bar of a block that goes on from the block before it: the reader
+# sees it, and the block runs after the ones it continues.
+CONTINUED = 'title="Continued from above"'
 
 
 @dataclass
@@ -59,6 +68,7 @@ class Block:
     language: str
     line: int  # 1-based line of the first line of code
     code: str
+    continued: bool = False  # goes on from the previous block
 
 
 def blocks(text: str) -> list[Block]:
@@ -85,7 +95,8 @@ def blocks(text: str) -> list[Block]:
             index += 1
         else:
             raise ValueError(f'unclosed code block at line {start - 1}')
-        found.append(Block(language, start, textwrap.dedent('\n'.join(body))))
+        code = textwrap.dedent('\n'.join(body))
+        found.append(Block(language, start, code, CONTINUED in info))
         index += 1
     return found
 
@@ -109,6 +120,24 @@ def run_blocks(source: list[Block], filename: str) -> None:
         sys.modules['__main__'] = saved
 
 
+def examples(source: list[Block]) -> list[list[Block]]:
+    """The Python examples of a page: each block with the blocks continuing it."""
+    found: list[list[Block]] = []
+    for block in source:
+        if block.language != 'python':
+            continue
+        if block.continued:
+            if not found:
+                raise ValueError(
+                    f'line {block.line}: the block is {CONTINUED}, '
+                    'but no Python block comes before it'
+                )
+            found[-1].append(block)
+        else:
+            found.append([block])
+    return found
+
+
 def page_id(path: Path) -> str:
     return str(path.relative_to(ROOT))
 
@@ -126,12 +155,14 @@ def uses_redis(source: list[Block]) -> bool:
     return re.search(r'^import redis$', python_code(source), re.MULTILINE) is not None
 
 
-SPAWN = "import multiprocessing; multiprocessing.set_start_method('spawn', force=True)"
+def script(source: list[Block], method: str) -> str:
+    """The page's Python blocks as one script, each block at its page line.
 
-
-def script(source: list[Block]) -> str:
-    """The page's Python blocks as one script, each block at its page line."""
-    lines = [SPAWN]
+    Its first line makes `method` the start method of its processes (with
+    force: a spawned worker runs that line again when it imports the script).
+    """
+    start = f'multiprocessing.set_start_method({method!r}, force=True)'
+    lines = [f'import multiprocessing; {start}']
     for block in source:
         if block.language == 'python':
             assert len(lines) < block.line, 'blocks overlap'
@@ -140,10 +171,10 @@ def script(source: list[Block]) -> str:
     return '\n'.join(lines) + '\n'
 
 
-def run_script(source: list[Block], name: str, directory: Path) -> None:
+def run_script(source: list[Block], name: str, directory: Path, method: str) -> None:
     # Not named after the page: a script called dask.py would shadow Dask.
     path = directory / 'docs_page.py'
-    path.write_text(script(source), encoding='utf-8')
+    path.write_text(script(source, method), encoding='utf-8')
     # The script imports the proxystore that these tests import.
     package_root = str(Path(proxystore.proxy.__file__).parents[2])
     paths = [package_root, *filter(None, [os.environ.get('PYTHONPATH')])]
@@ -157,7 +188,7 @@ def run_script(source: list[Block], name: str, directory: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, (
-        f'{name} run as a script under spawn failed '
+        f'{name} run as a script under {method} failed '
         f"(line numbers are the page's):\n{result.stderr}"
     )
 
@@ -253,10 +284,16 @@ def test_page_examples_run(
     importorskip_optional(source)
     if uses_redis(source):
         monkeypatch.setenv('REDIS_URL', request.getfixturevalue('redis_url'))
-    if starts_processes(source):
-        run_script(source, page_id(page), tmp_path)
-    else:
-        run_blocks(source, str(page))
+    for number, example in enumerate(examples(source)):
+        # Each example in a directory of its own, as a reader would run it.
+        directory = tmp_path / f'example-{number}'
+        directory.mkdir()
+        monkeypatch.chdir(directory)
+        if starts_processes(example):
+            for method in multiprocessing.get_all_start_methods():
+                run_script(example, page_id(page), directory, method)
+        else:
+            run_blocks(example, str(page))
 
 
 @pytest.mark.subprocess
@@ -271,16 +308,16 @@ def test_a_pool_example_without_a_guard_fails_under_spawn(tmp_path: Path) -> Non
     source = blocks(unguarded)
     assert starts_processes(source)
     with pytest.raises(AssertionError, match='under spawn failed'):
-        run_script(source, 'page.md', tmp_path)
+        run_script(source, 'page.md', tmp_path, 'spawn')
     guarded = unguarded.replace('with ', "if __name__ == '__main__':\n  with ")
     guarded = guarded.replace('    assert', '      assert')
-    run_script(blocks(guarded), 'page.md', tmp_path)
+    run_script(blocks(guarded), 'page.md', tmp_path, 'spawn')
 
 
 def test_script_keeps_the_page_lines() -> None:
     source = blocks('a\n```python\nx = 1\n```\nb\n\n```python\ny = 2\n```\n')
-    lines = script(source).splitlines()
-    assert lines[0] == SPAWN
+    lines = script(source, 'forkserver').splitlines()
+    assert lines[0].endswith("set_start_method('forkserver', force=True)")
     assert lines[2] == 'x = 1'
     assert lines[7] == 'y = 2'
 
@@ -391,3 +428,22 @@ def test_a_failing_example_fails_with_its_line() -> None:
         str(info.traceback[-1].path) == 'page.md'
     )
     assert info.traceback[-1].lineno + 1 == 5
+
+
+def test_a_block_runs_without_the_blocks_before_it() -> None:
+    text = (
+        '```python\nx = 1\n```\n\n'
+        '```python title="Continued from above"\nassert x == 1\n```\n\n'
+        '```python\nassert x == 1\n```\n'
+    )
+    first, alone = examples(blocks(text))
+    assert [block.line for block in first] == [2, 6]
+    run_blocks(first, 'page.md')
+    with pytest.raises(NameError, match="'x'"):
+        run_blocks(alone, 'page.md')
+
+
+def test_a_continued_block_needs_one_before_it() -> None:
+    text = 'Text.\n\n```python title="Continued from above"\nx = 1\n```\n'
+    with pytest.raises(ValueError, match='no Python block comes before it'):
+        examples(blocks(text))

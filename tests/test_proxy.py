@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -212,6 +213,46 @@ def test_unresolved_proxy_answers_probes_of_special_names_from_cached_class() ->
     # A special name the class has is the target's own, so it resolves.
     assert proxy.__add__(1) == 43
     assert factory.calls == 1
+
+
+@pytest.mark.parametrize(
+    'target',
+    # The last has a name longer than the 50 characters that the message
+    # the type name is read from shows.
+    [Decimal('1.5'), 42, Counter(1), type('Named' * 12, (), {})()],
+)
+def test_unresolved_proxy_refuses_a_special_name_in_the_bare_words(
+    target: Any,
+) -> None:
+    # The interpreter names a type by its C name: 'decimal.Decimal'.
+    proxy = Proxy(Counter(target), cache_defaults=True, target=target)
+    del proxy.__proxy_wrapped__
+    with pytest.raises(AttributeError) as bare:
+        target.__no_such__
+    with pytest.raises(AttributeError) as proxied:
+        proxy.__no_such__
+    assert str(proxied.value) == str(bare.value)
+    assert not is_resolved(proxy)
+
+
+def test_unresolved_proxy_of_a_class_asks_the_class_for_special_names() -> None:
+    # A class has the special names of its own bases, which its class (the
+    # cached one) knows nothing of.
+    class Tokenized:
+        @classmethod
+        def __dask_tokenize__(cls) -> str:
+            return 'token'
+
+    proxy = Proxy(Counter(Tokenized), cache_defaults=True, target=Tokenized)
+    del proxy.__proxy_wrapped__
+    assert proxy.__dask_tokenize__() == 'token'
+    with pytest.raises(AttributeError) as bare:
+        int.__weakref__
+    proxy = Proxy(Counter(int), cache_defaults=True, target=int)
+    del proxy.__proxy_wrapped__
+    with pytest.raises(AttributeError) as proxied:
+        proxy.__weakref__
+    assert str(proxied.value) == str(bare.value)
 
 
 @pytest.mark.parametrize('name', ['__wrapped__', '__signature__', 'plain'])

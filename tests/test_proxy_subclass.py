@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from _kinds import Wrapped
 from proxystore.factory import SimpleFactory
 from proxystore.proxy import Proxy
 from proxystore.proxy import extract
@@ -195,26 +196,19 @@ class InvalidReference(Exception):
     pass
 
 
-class Reference(Proxy[Any]):
+class Reference(Wrapped):
     __slots__ = ('__proxy_valid__',)
 
     def __init__(self, factory: Any, **kwargs: Any) -> None:
         object.__setattr__(self, '__proxy_valid__', True)
         super().__init__(factory, **kwargs)
 
-    @property
+    # Wrapped's setter and deleter, with a getter that checks validity first.
+    @Wrapped.__proxy_wrapped__.getter
     def __proxy_wrapped__(self) -> Any:
         if not object.__getattribute__(self, '__proxy_valid__'):
             raise InvalidReference('invalid')
         return super().__proxy_wrapped__
-
-    @__proxy_wrapped__.setter
-    def __proxy_wrapped__(self, target: Any) -> None:
-        object.__setattr__(self, '__proxy_target__', target)
-
-    @__proxy_wrapped__.deleter
-    def __proxy_wrapped__(self) -> None:
-        object.__delattr__(self, '__proxy_target__')
 
     def invalidate(self) -> None:
         object.__setattr__(self, '__proxy_valid__', False)
@@ -317,10 +311,28 @@ def test_a_reference_uses_its_own_reduce_copy_and_slots() -> None:
 
 
 def test_the_wrapped_setter_and_deleter_of_a_subclass_are_used() -> None:
-    proxy = Reference(SimpleFactory([1]))
+    calls: list[str] = []
+
+    class Recorded(Reference):
+        # Reference's property, with a setter and a deleter that say so.
+        __slots__ = ()
+
+        @Reference.__proxy_wrapped__.setter
+        def __proxy_wrapped__(self, target: Any) -> None:
+            calls.append('set')
+            Reference.__proxy_wrapped__.__set__(self, target)
+
+        @__proxy_wrapped__.deleter
+        def __proxy_wrapped__(self) -> None:
+            calls.append('delete')
+            Reference.__proxy_wrapped__.__delete__(self)
+
+    proxy = Recorded(SimpleFactory([1]))
     proxy.__proxy_wrapped__ = [2]
+    assert calls == ['set']
     assert proxy == [2]
     del proxy.__proxy_wrapped__
+    assert calls == ['set', 'delete']
     assert not is_resolved(proxy)
     assert proxy == [1]
 

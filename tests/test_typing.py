@@ -14,20 +14,28 @@ above it. Each mode runs mypy once, in strict mode, on every sample, and the
 tests compare what mypy reports with what the comments expect, line by line.
 
 `samples/` holds code that type-checks cleanly with the plugin (it is also
-checked by `nox -s typecheck`, with pyright too) and that runs; `errors/`
-holds code with mistakes that the plugin must catch.
+checked by `nox -s typecheck`, with pyright too) and that runs: every value
+it reveals at runtime must be of the type mypy reveals with the plugin.
+`errors/` holds code with mistakes that the plugin must catch.
 """
 
 from __future__ import annotations
 
+import ast
+import builtins
+import importlib
 import re
 import runpy
 import subprocess
 import sys
+import types
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from typing import NamedTuple
 
 import pytest
+import typing_extensions
 from mypy import api as mypy_api
 
 import proxystore.mypy_plugin
@@ -179,11 +187,127 @@ def test_user_code_is_clean_under_strict(reports: list[Report]) -> None:
     assert _reports_for(reports, TYPING / 'samples' / 'user_code.py') == []
 
 
+def _split_union(text: str) -> list[str]:
+    # `A | B[C | D]`: split at the top level only.
+    items, depth, start = [], 0, 0
+    for index, char in enumerate(text):
+        depth += {'[': 1, '(': 1, ']': -1, ')': -1}.get(char, 0)
+        if depth == 0 and text.startswith(' | ', index):
+            items.append(text[start:index])
+            start = index + 3
+    return [*items, text[start:]]
+
+
+def _runtime_class(name: str, module: str, namespace: dict[str, Any]) -> type:
+    # A mypy name: `int` (a builtin), `<sample>.Node`, `package.module.Name`,
+    # each maybe with type arguments (left out: isinstance() cannot check them).
+    owner, _, short = name.partition('[')[0].rpartition('.')
+    if not owner:
+        found = getattr(builtins, short)
+    elif owner == module:
+        found = namespace[short]
+    else:
+        found = getattr(importlib.import_module(owner), short)
+    assert isinstance(found, type), name
+    return found
+
+
+def conforms(value: Any, revealed: str, module: str, namespace: dict[str, Any]) -> bool:
+    """Whether `value` is of the type mypy revealed (`revealed`, normalized)."""
+    items = _split_union(revealed)
+    if len(items) > 1:
+        return any(conforms(value, item, module, namespace) for item in items)
+    if revealed == 'Any':
+        return True
+    if revealed == 'None':
+        return value is None
+    if revealed.startswith('def '):
+        return callable(value)
+    if revealed.startswith('type[') and revealed.endswith(']'):
+        return isinstance(value, type) and issubclass(
+            value, _runtime_class(revealed[5:-1], module, namespace)
+        )
+    return isinstance(value, _runtime_class(revealed, module, namespace))
+
+
+# Calls that reach the reveal_type() lines inside a sample's functions, with
+# targets of the types the functions take. operations.py is static only: each
+# function uses every operator of a protocol on one target.
+SAMPLE_CALLS: dict[str, Callable[[dict[str, Any]], object]] = {
+    'generics.py': lambda ns: [
+        ns['unbounded'](Proxy(lambda: types.SimpleNamespace(anything=1))),
+        ns['bounded'](Proxy(ns['Base'])),
+        ns['bounded_proxy'](Proxy(ns['Base'])),
+        ns['untyped'](Proxy(lambda: types.SimpleNamespace(anything=1))),
+        ns['subclass'](ns['NamedProxy'](ns['Base'])),
+        ns['defined_later'](Proxy(ns['Later'])),
+    ],
+    'unions.py': lambda ns: [
+        ns['proxy_or_plain'](ns['Meters']()),
+        ns['proxy_or_plain'](Proxy(ns['Meters'])),
+        ns['two_proxies'](Proxy(ns['Meters'])),
+        ns['two_proxies'](Proxy(ns['Feet'])),
+        ns['proxy_or_other'](Proxy(ns['Meters'])),
+        ns['proxy_or_other'](ns['Feet']()),
+        ns['optional'](Proxy(ns['Meters'])),
+        ns['narrowed'](Proxy(ns['Meters'])),
+        ns['narrowed'](ns['Meters']()),
+        ns['bounded_by_a_union'](Proxy(ns['Feet'])),
+    ],
+}
+
+
+def _reveal_lines(path: Path, *, in_functions: bool) -> set[int]:
+    # The lines of reveal_type() calls at module level, or in functions.
+    tree = ast.parse(path.read_text(encoding='utf-8'))
+    nested = {
+        node.lineno
+        for function in ast.walk(tree)
+        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
+        for node in ast.walk(function)
+        if isinstance(node, ast.Call)
+    }
+    calls = {
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == 'reveal_type'
+    }
+    return calls & nested if in_functions else calls - nested
+
+
 @pytest.mark.parametrize('path', SAMPLES, ids=lambda p: p.name)
-def test_samples_run(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # The samples are real code, not only type-checker input: they run.
-    runpy.run_path(str(path), run_name='__sample__')
-    capsys.readouterr()
+def test_samples_run_and_reveal_what_the_plugin_says(
+    path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The samples are real code: they run, and every value they reveal is
+    # of the type that mypy, with the plugin, reveals on its line.
+    revealed: list[tuple[int, Any]] = []
+
+    def record(value: Any) -> Any:
+        caller = sys._getframe(1)
+        assert caller.f_code.co_filename == str(path)
+        revealed.append((caller.f_lineno, value))
+        return value
+
+    monkeypatch.setattr(typing_extensions, 'reveal_type', record)
+    namespace = runpy.run_path(str(path), run_name=path.stem)
+    expected_lines = _reveal_lines(path, in_functions=False)
+    if path.name in SAMPLE_CALLS:
+        SAMPLE_CALLS[path.name](namespace)
+        expected_lines |= _reveal_lines(path, in_functions=True)
+    assert {line for line, _ in revealed} == expected_lines
+    claims = {
+        report.line: report.text
+        for report in expected_reports(path, 'plugin')
+        if report.kind == 'R'
+    }
+    for line, value in revealed:
+        assert conforms(value, claims[line], path.stem, namespace), (
+            f'{path.name}:{line}: {value!r} is not {claims[line]}'
+        )
 
 
 def test_expectation_comments_are_parsed(tmp_path: Path) -> None:
@@ -291,13 +415,18 @@ def test_names_the_proxy_keeps_are_not_forwarded() -> None:
 
     plugin = ProxyPlugin(Options())
     own = proxystore.proxy._OWN_NAMES
-    undeclared = {
-        name for name in own if name not in {*vars(Proxy), *Proxy.__annotations__}
-    }
+    declared = {*vars(Proxy), *Proxy.__annotations__}
+    undeclared = {name for name in own if name not in declared}
     assert undeclared
     for name in undeclared:
         fullname = f'proxystore.proxy.Proxy.{name}'
         assert plugin.get_attribute_hook(fullname) is None, name
+    # The plugin's list is the runtime's, less what mypy finds by itself
+    # (declared names, and `__proxy_*` names, which the plugin skips by
+    # prefix): a name it keeps that the runtime forwards is typed wrongly too.
+    assert proxystore.mypy_plugin._OWN_NAMES == {
+        name for name in undeclared if not name.startswith('__proxy_')
+    }
 
 
 @pytest.mark.subprocess

@@ -466,9 +466,11 @@ def _unresolved_attribute(proxy: Proxy[Any], name: str) -> Any:
         name[:2] == '__' == name[-2:]
         and name not in _INSTANCE_SPECIALS
         and not any(name in k.__dict__ for k in default.__mro__)
+        # A class also has the attributes of its own bases: only it can say.
+        and not issubclass(default, type)
     ):
         raise AttributeError(
-            f'{default.__name__!r} object has no attribute {name!r}',
+            f"'{ops.type_name(default)}' object has no attribute '{name}'",
         )
     return _UNSET
 

@@ -84,11 +84,12 @@ class ImplicitResolutionError(ProxyResolveError):
     The proxy stays unresolved: its factory was not called.
 
     Attributes:
-        operation: What tried to resolve the proxy (`'__len__'`,
+        operation (str): What tried to resolve the proxy (`'__len__'`,
             `"__getattribute__('shape')"`...).
-        factory: The repr of the proxy's factory.
-        location: The frame that did it: the first one outside this package
-            and the proxy's own methods (`None` if there is none).
+        factory (str): The repr of the proxy's factory.
+        location (traceback.FrameSummary | None): The frame that did it: the
+            first one outside this package and the proxy's own methods (`None`
+            if there is none).
     """
 
     def __init__(

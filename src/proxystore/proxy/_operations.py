@@ -13,6 +13,7 @@ import sys
 import types
 from collections.abc import Coroutine
 from typing import Any
+from typing import NoReturn
 
 from proxystore.proxy._slots import is_proxy
 
@@ -27,6 +28,7 @@ __all__ = [
     'lookup_special',
     'pow3',
     'send_none',
+    'type_name',
     'unwrap',
 ]
 
@@ -45,26 +47,65 @@ def length_hint(target: Any) -> Any:
 
 def enter(target: Any) -> Any:
     """The start of a `with` statement."""
-    lookup_special(target, '__exit__', 'context manager')
-    return lookup_special(target, '__enter__', 'context manager')()
+    method = lookup_special(target, '__enter__')
+    if method is None or lookup_special(target, '__exit__') is None:
+        _refuse_with(target)
+    return method()
 
 
 def exit_(target: Any, *exc_info: Any) -> Any:
     """The end of a `with` statement."""
-    return lookup_special(target, '__exit__', 'context manager')(*exc_info)
+    method = lookup_special(target, '__exit__')
+    if method is None:
+        _refuse_with(target)
+    return method(*exc_info)
 
 
 def aenter(target: Any) -> Any:
     """The start of an `async with` statement."""
-    lookup_special(target, '__aexit__', 'asynchronous context manager')
-    return lookup_special(target, '__aenter__', 'asynchronous context manager')()
+    method = lookup_special(target, '__aenter__')
+    if method is None or lookup_special(target, '__aexit__') is None:
+        _refuse_async_with(target)
+    return method()
 
 
 def aexit(target: Any, *exc_info: Any) -> Any:
     """The end of an `async with` statement."""
-    return lookup_special(target, '__aexit__', 'asynchronous context manager')(
-        *exc_info,
-    )
+    method = lookup_special(target, '__aexit__')
+    if method is None:
+        _refuse_async_with(target)
+    return method(*exc_info)
+
+
+def _refuse_with(target: Any) -> NoReturn:
+    """Raise what `with target:` raises for a target that lacks a method.
+
+    The interpreter looks up both `__enter__` and `__exit__` before it calls
+    either, so the statement itself fails, with the error (type, wording and
+    the type's C name) of the running version, and calls nothing.
+    """
+    with target:
+        pass
+    raise AssertionError(f'{type(target)!r} gained __enter__ and __exit__')
+
+
+def _refuse_async_with(target: Any) -> NoReturn:
+    """Raise what `async with target:` raises for a target that lacks a method.
+
+    As for `with`: both methods are looked up before either is called, so
+    the statement fails at once; the coroutine is never awaited.
+    """
+
+    async def statement() -> None:
+        async with target:
+            pass
+
+    coroutine = statement()
+    try:
+        coroutine.send(None)
+    finally:
+        coroutine.close()
+    raise AssertionError(f'{type(target)!r} gained __aenter__ and __aexit__')
 
 
 def pow3(base: Any, exponent: Any, modulus: Any) -> Any:
@@ -123,19 +164,17 @@ def unwrap(value: Any) -> Any:
     return value
 
 
-def lookup_special(obj: object, name: str, protocol: str) -> Any:
+def lookup_special(obj: object, name: str) -> Any:
     """Look up a special method on the type of `obj`, as the interpreter does.
 
-    Instance attributes are ignored, and a missing method raises the error the
-    interpreter raises for the statement that needs it.
+    Instance attributes are ignored.
 
     Args:
         obj: The object whose method is wanted.
         name: The special method's name, e.g. `'__enter__'`.
-        protocol: The protocol's name for the error, e.g. `'context manager'`.
 
     Returns:
-        The method, bound to `obj`.
+        The method, bound to `obj`, or `None` if its type has none.
     """
     cls = type(obj)
     for klass in cls.__mro__:
@@ -143,8 +182,26 @@ def lookup_special(obj: object, name: str, protocol: str) -> Any:
             attribute = klass.__dict__[name]
             get = getattr(type(attribute), '__get__', None)  # pyright: ignore[reportUnknownArgumentType]
             return attribute if get is None else get(attribute, obj, cls)
-    if sys.version_info < (3, 11):
-        raise AttributeError(name)
-    raise TypeError(
-        f"'{cls.__qualname__}' object does not support the {protocol} protocol",
-    )
+    return None
+
+
+def type_name(cls: type) -> str:
+    """The name the interpreter's messages give `cls`: its C `tp_name`.
+
+    That is `__name__` for a class made by a class statement, and most often
+    `'module.Name'` for one made in C (`'decimal.Decimal'`). Python code can
+    read it only from such a message: that of `type.__getattribute__` for a
+    missing name. It is cut short as the messages about an instance cut it
+    (after 50 characters before Python 3.12, after 100 since).
+    """
+    try:
+        type.__getattribute__(cls, '\0')
+    except AttributeError as error:
+        message = str(error)
+    else:  # pragma: no cover - a class with an attribute named NUL
+        return cls.__name__
+    prefix, _, rest = message.partition("'")
+    name, _, _ = rest.rpartition("' has no attribute")
+    if prefix != 'type object ' or not name:  # pragma: no cover - new wording
+        return cls.__name__
+    return name

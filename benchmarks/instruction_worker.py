@@ -1,0 +1,79 @@
+"""The instruction-count worker: runs every operation a given number of times.
+
+It runs under callgrind, inside the environment that has the implementation
+installed, with the standard library only:
+
+    valgrind --tool=callgrind --dump-before=math_gcd \\
+        python benchmarks/instruction_worker.py --impl ours --loops 1000
+
+Before each operation, and after the last, it calls `math.gcd`, which nothing
+else here calls: callgrind writes out the instructions counted since the
+previous call and starts again at zero, so each operation's loop lands in a
+part of its own (`MARKER_FUNCTION` names the C function). It prints one JSON
+document: the operations in the order of the parts, the sizes and the notes.
+`instruction_driver.py` runs it twice, with N and 2N loops, and divides the
+difference of each part by N.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import platform
+import sys
+from typing import Any
+
+from operations import ALL_OP_NAMES
+from operations import IMPLS
+from timing_worker import check_and_size
+from timing_worker import prepare
+
+# The C function behind `math.gcd` in CPython 3.10 to 3.13.
+MARKER_FUNCTION = 'math_gcd'
+
+
+def _mark() -> None:
+    math.gcd(0, 0)
+
+
+def run_worker(impl_name: str, loops: int) -> dict[str, Any]:
+    """Run each operation `loops` times between markers; the result as JSON data."""
+    prepared = prepare(impl_name)
+    ran: dict[str, Any] = dict.fromkeys(ALL_OP_NAMES)
+    # `Timer.timeit` runs the statement in a loop compiled once, with the
+    # garbage collector off: the same loop the time measure runs.
+    for name, timer in prepared.timers.items():
+        _mark()
+        timer.timeit(loops)
+        ran[name] = loops
+    _mark()
+    sizes = check_and_size(prepared, ran)
+    return {
+        'impl': impl_name,
+        'version': prepared.impl.version,
+        'python': platform.python_version(),
+        'loops': loops,
+        # The parts between markers, in order; an operation voided by the
+        # checks afterwards is still a part, with no figure.
+        'parts': list(prepared.timers),
+        'voided': [name for name in prepared.timers if ran[name] is None],
+        'sizes': sizes,
+        'notes': prepared.notes,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run one implementation's operations and print the result as JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--impl', choices=IMPLS, required=True)
+    parser.add_argument('--loops', type=int, required=True, help='runs per operation')
+    args = parser.parse_args(argv)
+    if args.loops < 1:
+        parser.error(f'--loops must be at least 1, not {args.loops}')
+    json.dump(run_worker(args.impl, args.loops), sys.stdout)
+    sys.stdout.write('\n')
+
+
+if __name__ == '__main__':
+    main()
