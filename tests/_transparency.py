@@ -423,6 +423,13 @@ def excused(case: Case, bare: tuple[str, Any], proxied: tuple[str, Any]) -> str 
     return difference.why
 
 
+def _full_name(cls: type) -> str:
+    # What type.__fully_qualified_name__ (3.13+) gives.
+    if cls.__module__ == 'builtins':
+        return cls.__qualname__
+    return f'{cls.__module__}.{cls.__qualname__}'
+
+
 def type_name(value: Any) -> str:
     """The name CPython's error messages give the type of `value`.
 
@@ -449,6 +456,11 @@ def outcome(function: Callable[[], Any], proxy: Any = None) -> tuple[str, Any]:
     except Exception as error:
         message = str(error)
         if proxy is not None:
+            # 3.15 names types by their full names (module.qualname) in
+            # some messages: replace the proxy class's, then its short one.
+            message = message.replace(
+                _full_name(type(proxy)), _full_name(type(extract(proxy)))
+            )
             own = re.escape(type_name(proxy))
             message = re.sub(rf'\b{own}\b', type_name(extract(proxy)), message)
         return 'raised', (type(error), re.sub(r'0x[0-9a-f]+', '0x', message))
