@@ -36,7 +36,9 @@ def run(scenario: str, action: str) -> tuple[int, str, str]:
 def test_every_line_survives_a_fault() -> None:
     cases = [(scenario, action) for scenario in SCENARIOS for action in ACTIONS]
     with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
-        results = dict(zip(cases, pool.map(lambda case: run(*case), cases), strict=True))
+        results = dict(
+            zip(cases, pool.map(lambda case: run(*case), cases), strict=True)
+        )
     problems = {}
     points = {}
     for case, (code, stdout, stderr) in results.items():
