@@ -117,18 +117,26 @@ def end(registry: dict[int, Record], key: int, record: Record) -> None:
         record[OUTCOME] = ABANDONED
     if registry.get(key) is record:
         del registry[key]
-    hand_over(record)
+    # The hand-over, inlined (this is every first use).
+    record += _OVER
+    if record[HANDOVER] is not OVER:  # somebody waits
+        _open_gates(record)
 
 
 def hand_over(record: Record) -> None:
     """Mark a record over and open the gates of its waiters (idempotent)."""
     record += _OVER
     if record[HANDOVER] is not OVER:  # somebody waits
-        for gate in record[HANDOVER : record.index(OVER)]:
-            try:  # noqa: SIM105 - a with statement costs more
-                gate.release()
-            except RuntimeError:  # opened by an earlier hand-over, cut short
-                pass
+        _open_gates(record)
+
+
+def _open_gates(record: Record) -> None:
+    """Open the gates that came before the record's first `OVER`."""
+    for gate in record[HANDOVER : record.index(OVER)]:
+        try:  # noqa: SIM105 - a with statement costs more
+            gate.release()
+        except RuntimeError:  # opened by an earlier hand-over, cut short
+            pass
 
 
 def wait_for(record: Record) -> None:
