@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from fault_injection import until
 from proxystore.proxy import ImplicitResolutionError
 from proxystore.proxy import Proxy
 from proxystore.proxy import ProxyResolveError
@@ -123,15 +124,6 @@ def test_a_cancelled_job_is_never_run(small_pool: Pool) -> None:
     assert calls == []
     assert not is_resolved(proxy)
     assert extract(proxy) is None
-
-
-def until(condition: Callable[[], bool], timeout: float = 5) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.001)
-    return True
 
 
 def in_child(check: Callable[[], int], timeout: float = 20) -> int:

@@ -18,7 +18,6 @@ import pytest
 
 from proxystore.proxy import Proxy
 from proxystore.proxy import ProxyResolveError
-from proxystore.proxy import _record
 from proxystore.proxy import extract
 from proxystore.proxy import is_resolved
 from proxystore.proxy import resolve_async
@@ -618,27 +617,6 @@ def _root(error: BaseException) -> BaseException:
     while isinstance(error, ProxyResolveError) and error.cause is not None:
         error = error.cause
     return error
-
-
-@pytest.mark.threads
-def test_waiting_from_inside_the_records_critical_section_fails() -> None:
-    # What a finalizer or signal handler run there would do: it must get an
-    # error, not wait with the lock held (which would deadlock).
-    factory = Gated()
-    proxy = Proxy(factory)
-    leader = threading.Thread(target=extract, args=(proxy,))
-    leader.start()
-    assert factory.started.wait(timeout=5)
-    try:
-        with _record._lock:
-            with pytest.raises(ProxyResolveError, match='finalizer or signal'):
-                extract(proxy)
-            # A proxy nobody resolves needs no wait: it resolves.
-            assert extract(Proxy(lambda: 'free')) == 'free'
-    finally:
-        factory.release.set()
-        leader.join(timeout=5)
-    assert extract(proxy) == 'value'
 
 
 # Assignments and errors.
