@@ -83,10 +83,11 @@ def test_buffer_consumers_take_a_proxy(name: str, tmp_path: Path) -> None:
         with path.open('wb') as file:
             assert file.write(proxy) == len(data)
         assert path.read_bytes() == data
-        left, right = socket.socketpair()
-        with left, right:
-            left.sendall(proxy)
-            assert right.recv(len(data) + 1) == data
+        if sys.platform not in {'emscripten', 'wasi'}:  # no sockets there
+            left, right = socket.socketpair()
+            with left, right:
+                left.sendall(proxy)
+                assert right.recv(len(data) + 1) == data
     else:
         # Consumers that need a contiguous buffer refuse as they do bare.
         consumers: list[Callable[[Any], Any]] = [hashlib.sha256]
