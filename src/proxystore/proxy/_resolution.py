@@ -26,7 +26,11 @@ Interrupts. The registering call is inside a `try` block whose `finally`
 clause ends the flight, itself inside one whose `except` clause ends it again
 (`end` is idempotent) when an exception left the first: wherever an
 exception lands, a `KeyboardInterrupt` at any line under a tracer included,
-the waiters are woken and nothing stays registered.
+the waiters are woken and nothing stays registered. The leader's work is in
+the first block too, and the factory's error is its `except Exception`
+clause's: no `try` statement comes after the registration, because on
+CPython 3.11 to 3.13 an exception that a tracer raises at the line of a `try`
+nested in another skips the handlers around it.
 """
 
 # Targets and factories are of any type.
@@ -78,7 +82,7 @@ class _ReturnedItself(Exception):
     """The outcome of a flight whose factory returned the proxy itself."""
 
 
-def resolve(proxy: Any) -> Any:
+def resolve(proxy: Any) -> Any:  # noqa: PLR0912 - one frame (see the docstring)
     """Resolve a proxy and return its target.
 
     Calls the factory if no other thread is resolving the proxy, and waits
@@ -97,70 +101,68 @@ def resolve(proxy: Any) -> Any:
         flight: Record = [_get_ident(), RUNNING, False]
         current: Record = _UNREGISTERED
         target: Any = UNSET
+        # No `try` after the registration (see the module's docstring): the
+        # factory's error is the inner `except` clause's, an interrupt the
+        # outer one's.
         try:
             try:
                 current = _flights.setdefault(key, flight)
                 if current is flight:  # this thread leads
-                    target = _lead(proxy, flight, watch)
+                    # Resolved by a flight just over?
+                    target = _get_target(proxy)
+                    if target is UNSET:
+                        factory = _get_factory(proxy)
+                        result = factory() if watch is None else watch.call(factory)
+                        if result is proxy:
+                            raise _ReturnedItself
+                        # A target the factory assigned itself wins (unless it
+                        # also took it back).
+                        if flight[ASSIGNED]:
+                            target = _get_target(proxy)
+                        if target is UNSET:
+                            _set_target(proxy, result)
+                            target = result
+                    flight[OUTCOME] = DONE
+            except Exception as error:  # the factory's (or a missing slot's)
+                flight[OUTCOME] = error
             finally:
                 end(_flights, key, flight)
-        except BaseException as error:  # an interrupt (a factory's error is kept)
+        except BaseException as error:  # an interrupt
             end(_flights, key, flight)  # again, if the first was cut short
             if watch is not None and current is flight:
                 watch.report(error)
             raise
         if current is flight:
-            break
-        target = _outcome_of(proxy, current)
-        if target is not UNSET:
-            return target
-        # The leader was interrupted (or the proxy was unresolved again):
-        # start over, leading or waiting.
-    # The flight is over and deregistered: report it.
-    outcome = flight[OUTCOME]
-    failure = None if outcome is DONE else _factory_error(proxy, outcome)
-    if watch is not None:
-        watch.report(outcome if failure else None)
-    elif failure is not None:
-        _audit.failed(proxy, outcome)
-    if failure is not None:
-        raise failure from failure.cause
-    return target
+            outcome = flight[OUTCOME]
+            if outcome is DONE:
+                if watch is not None:
+                    watch.report(None)
+                return target
+            if not _slots.fill_target(proxy):  # else made without the constructor
+                raise _failure(proxy, outcome, watch)
+        else:
+            target = _outcome_of(proxy, current)
+            if target is not UNSET:
+                return target
+            # The leader was interrupted (or the proxy was unresolved again):
+            # start over, leading or waiting.
 
 
-def _lead(proxy: Any, flight: Record, watch: _audit.Watch | None) -> Any:
-    """The leader's part of a flight: call the factory, store the target.
+def _failure(
+    proxy: Any, outcome: Exception, watch: _audit.Watch | None
+) -> ProxyResolveError:
+    """Report the failure of this thread's flight, over and deregistered.
 
-    Sets the flight's outcome (the error, if the factory fails), and returns
-    the target, or `UNSET` if the factory failed. A function of its own: on
-    CPython 3.11 to 3.13 an exception that a tracer raises at the line of a
-    `try` nested in another skips the handlers around it, so the frame that
-    registers the flight has none.
+    Returns:
+        The error to raise, its cause set.
     """
-    # Resolved by a flight just over? (peek(), inlined: this is every first
-    # use.)
-    try:
-        target = _get_target(proxy)
-    except AttributeError:  # never initialized
-        target = UNSET
-    if target is UNSET:
-        try:
-            factory = _get_factory(proxy)
-            result = factory() if watch is None else watch.call(factory)
-            if result is proxy:
-                raise _ReturnedItself
-        except Exception as error:
-            flight[OUTCOME] = error
-            return UNSET
-        # A target the factory assigned itself wins (unless it also took it
-        # back).
-        if flight[ASSIGNED]:
-            target = _get_target(proxy)
-        if target is UNSET:
-            _set_target(proxy, result)
-            target = result
-    flight[OUTCOME] = DONE
-    return target
+    failure = _factory_error(proxy, outcome)
+    if watch is not None:
+        watch.report(outcome)
+    else:
+        _audit.failed(proxy, outcome)
+    failure.__cause__ = failure.cause
+    return failure
 
 
 def _outcome_of(proxy: Any, flight: Record) -> Any:

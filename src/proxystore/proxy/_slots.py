@@ -90,6 +90,20 @@ def peek(proxy: Any) -> Any:
         return UNSET
 
 
+def fill_target(proxy: Any) -> bool:
+    """Mark the empty target slot of a proxy made without the constructor unresolved.
+
+    Returns:
+        Whether the slot was empty.
+    """
+    try:
+        _get_target(proxy)
+    except AttributeError:
+        set_target(proxy, UNSET)
+        return True
+    return False
+
+
 def unresolve(proxy: Any) -> None:
     """Drop the target: the next use calls the factory again."""
     set_target(proxy, UNSET)
