@@ -264,7 +264,10 @@ def _native_sessions(version: str) -> None:
 
     bench.__doc__ = f"""Run `nox -s bench` on CPython {version}, in the Debian root.
 
-    Extra arguments go to `benchmarks/bench.py run` (for example `-- --quick`).
+    Writes `benchmarks/results/{version}.*` (times), or with `-- --mode
+    instructions` `benchmarks/results/{version}-instructions.*` (the root's
+    valgrind counts them). Other extra arguments also go to
+    `benchmarks/bench.py run` (for example `-- --quick`).
     """
     nox.session(name=f'bench-native-{version}', venv_backend='none')(bench)
 

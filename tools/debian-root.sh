@@ -6,9 +6,13 @@
 # Debian's testing distribution packages the two newest CPython releases; the
 # nox sessions native-3.14 and native-3.15 run the test suite on them here.
 # ROOT is built when it is missing or broken (debootstrap, then apt-get: Debian
-# packages only) and kept for the next run. COMMAND runs in ROOT as root, in
-# the checkout, which is bind-mounted at /src, with /proc and a fresh /dev/shm
-# mounted for multiprocessing.
+# packages only) and kept for the next run; a kept root that lacks a package of
+# the list below (one added since it was built) gets it from apt-get, without a
+# rebuild. The list includes valgrind, whose callgrind counts the benchmarks'
+# instructions (bench-native-3.14 and bench-native-3.15, with --mode
+# instructions). COMMAND runs in ROOT as root, in the checkout, which is
+# bind-mounted at /src, with /proc and a fresh /dev/shm mounted for
+# multiprocessing.
 #
 # Every mount is made in a private mount namespace of this script's own: the
 # machine never sees them, and the kernel drops them when the namespace's last
@@ -41,9 +45,9 @@ mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # script per release; bookworm's has none for forky, whose layout is sid's.
 suite=forky
 script=/usr/share/debootstrap/scripts/sid
-packages=(python3.14-venv python3.15-venv redis-server ca-certificates)
-# Written last: a root without it (or with another package list) was not
-# finished, or was made for an older version of this script.
+packages=(python3.14-venv python3.15-venv redis-server ca-certificates valgrind)
+# Written last, with the package list: a root without it was not finished; one
+# with another list gets the packages it lacks.
 ready="$root/.debian-root-ready"
 want="$suite ${packages[*]}"
 
@@ -53,22 +57,33 @@ in_root() {
 }
 
 healthy() {
-    [[ -f $ready && $(<"$ready") == "$want" ]] \
+    [[ -f $ready && $(<"$ready") == "$suite "* ]] \
         && in_root python3.14 -c 'import venv' \
         && in_root python3.15 -c 'import venv'
+}
+
+# apt-get installs what the root lacks of the list (nothing twice). Chained
+# with &&, not left to `set -e`, which a caller's `if` turns off.
+add_packages() {
+    mount -t proc proc "$root/proc" || return
+    # The mirror's Release file for testing may be past its Valid-Until date.
+    in_root apt-get update -qq -o Acquire::Check-Valid-Until=false \
+        && in_root DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+            --no-install-recommends "${packages[@]}" >/dev/null \
+        && in_root apt-get clean
+    local status=$?
+    umount "$root/proc"
+    return "$status"
 }
 
 build() {
     echo "debian-root: building $root ($suite from $mirror)" >&2
     rm -rf --one-file-system "$root"
     debootstrap --variant=minbase "$suite" "$root" "$mirror" "$script"
-    mount -t proc proc "$root/proc"
-    # The mirror's Release file for testing may be past its Valid-Until date.
-    in_root apt-get update -qq -o Acquire::Check-Valid-Until=false
-    in_root DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-        --no-install-recommends "${packages[@]}" >/dev/null
-    in_root apt-get clean
-    umount "$root/proc"
+    if ! add_packages; then
+        echo "debian-root: apt-get could not install ${packages[*]}" >&2
+        exit 1
+    fi
     in_root python3.14 -c 'import venv'
     in_root python3.15 -c 'import venv'
     echo "$want" >"$ready"
@@ -76,6 +91,14 @@ build() {
 
 if ! healthy 2>/dev/null; then
     build
+elif [[ $(<"$ready") != "$want" ]]; then
+    echo "debian-root: installing into $root what it lacks of: ${packages[*]}" >&2
+    # A root that apt-get cannot complete is broken: build it again.
+    if add_packages; then
+        echo "$want" >"$ready"
+    else
+        build
+    fi
 fi
 
 # pip reaches PyPI through the certificate authorities this machine trusts
