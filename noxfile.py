@@ -177,8 +177,12 @@ for _version in PYODIDE:
     _pyodide_session(_version)
 
 
-def _debian_root(session: nox.Session) -> list[str]:
-    """The command that runs a command in the Debian testing root, in /src."""
+def _debian_root(session: nox.Session, *packages: str) -> list[str]:
+    """The command that runs a command in the Debian testing root, in /src.
+
+    `packages` are Debian packages the command needs beyond the root's own;
+    the root gets those it lacks, once.
+    """
     reason = None
     if os.geteuid() != 0:
         reason = 'the Debian testing root needs root (debootstrap, mount, chroot)'
@@ -190,7 +194,10 @@ def _debian_root(session: nox.Session) -> list[str]:
         if os.environ.get('CI'):
             session.error(reason)
         session.skip(reason)
-    return ['bash', str(ROOT / 'tools' / 'debian-root.sh'), str(DEBIAN_ROOT)]
+    command = ['bash', str(ROOT / 'tools' / 'debian-root.sh'), str(DEBIAN_ROOT)]
+    if packages:
+        command = ['env', f'DEBIAN_ROOT_PACKAGES={" ".join(packages)}', *command]
+    return command
 
 
 def _debian_venv(
@@ -235,7 +242,10 @@ def _bench_native(session: nox.Session, version: str) -> None:
         for name, peers in BENCH_PEERS.items()
     ]
     session.run(
-        *_debian_root(session),
+        # valgrind counts the instructions. The test sessions do not ask for
+        # it: a root made for them (as in CI) goes without, and the suite's
+        # test of the instruction mode skips there, as on any such machine.
+        *_debian_root(session, 'valgrind'),
         runner,
         'benchmarks/bench.py',
         'run',
@@ -264,7 +274,10 @@ def _native_sessions(version: str) -> None:
 
     bench.__doc__ = f"""Run `nox -s bench` on CPython {version}, in the Debian root.
 
-    Extra arguments go to `benchmarks/bench.py run` (for example `-- --quick`).
+    Writes `benchmarks/results/{version}.*` (times), or with `-- --mode
+    instructions` `benchmarks/results/{version}-instructions.*` (the root's
+    valgrind counts them). Other extra arguments also go to
+    `benchmarks/bench.py run` (for example `-- --quick`).
     """
     nox.session(name=f'bench-native-{version}', venv_backend='none')(bench)
 

@@ -10,6 +10,13 @@
 # the checkout, which is bind-mounted at /src, with /proc and a fresh /dev/shm
 # mounted for multiprocessing.
 #
+# DEBIAN_ROOT_PACKAGES names Debian packages that COMMAND needs beyond the
+# root's own (space-separated): the benchmark sessions ask for valgrind, whose
+# callgrind counts instructions. A kept root that lacks any package wanted, of
+# its own list or of these, gets it from apt-get, once, without a rebuild; the
+# test sessions ask for none, so a root made for them stays as small (and the
+# tests that need valgrind skip there as on a machine without it).
+#
 # Every mount is made in a private mount namespace of this script's own: the
 # machine never sees them, and the kernel drops them when the namespace's last
 # process exits, however it exits (an error, Ctrl-C, SIGKILL). Nothing is
@@ -42,10 +49,10 @@ mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 suite=forky
 script=/usr/share/debootstrap/scripts/sid
 packages=(python3.14-venv python3.15-venv redis-server ca-certificates)
-# Written last: a root without it (or with another package list) was not
-# finished, or was made for an older version of this script.
+read -ra more <<<"${DEBIAN_ROOT_PACKAGES:-}"
+# The suite, then every package installed, written last: a root without it
+# was not finished.
 ready="$root/.debian-root-ready"
-want="$suite ${packages[*]}"
 
 in_root() {
     chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
@@ -53,29 +60,61 @@ in_root() {
 }
 
 healthy() {
-    [[ -f $ready && $(<"$ready") == "$want" ]] \
+    [[ -f $ready && $(<"$ready") == "$suite "* ]] \
         && in_root python3.14 -c 'import venv' \
         && in_root python3.15 -c 'import venv'
+}
+
+# The wanted packages that the ready file does not list, one a line.
+lacking() {
+    local have=" $(<"$ready") " package
+    for package in "${packages[@]}" "${more[@]}"; do
+        [[ $have == *" $package "* ]] || echo "$package"
+    done
+}
+
+# apt-get installs the packages named. Chained with &&, not left to
+# `set -e`, which a caller's `if` turns off.
+add_packages() {
+    mount -t proc proc "$root/proc" || return
+    # The mirror's Release file for testing may be past its Valid-Until date.
+    in_root apt-get update -qq -o Acquire::Check-Valid-Until=false \
+        && in_root DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+            --no-install-recommends "$@" >/dev/null \
+        && in_root apt-get clean
+    local status=$?
+    umount "$root/proc"
+    return "$status"
 }
 
 build() {
     echo "debian-root: building $root ($suite from $mirror)" >&2
     rm -rf --one-file-system "$root"
     debootstrap --variant=minbase "$suite" "$root" "$mirror" "$script"
-    mount -t proc proc "$root/proc"
-    # The mirror's Release file for testing may be past its Valid-Until date.
-    in_root apt-get update -qq -o Acquire::Check-Valid-Until=false
-    in_root DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-        --no-install-recommends "${packages[@]}" >/dev/null
-    in_root apt-get clean
-    umount "$root/proc"
+    local all=("${packages[@]}" "${more[@]}")
+    if ! add_packages "${all[@]}"; then
+        echo "debian-root: apt-get could not install ${all[*]}" >&2
+        exit 1
+    fi
     in_root python3.14 -c 'import venv'
     in_root python3.15 -c 'import venv'
-    echo "$want" >"$ready"
+    echo "$suite ${all[*]}" >"$ready"
 }
 
 if ! healthy 2>/dev/null; then
     build
+else
+    mapfile -t missing < <(lacking)
+    if [[ ${#missing[@]} -gt 0 ]]; then
+        echo "debian-root: installing ${missing[*]} into $root" >&2
+        # A root that apt-get cannot complete is broken: build it again.
+        if add_packages "${missing[@]}"; then
+            installed=$(<"$ready")
+            echo "$installed ${missing[*]}" >"$ready"
+        else
+            build
+        fi
+    fi
 fi
 
 # pip reaches PyPI through the certificate authorities this machine trusts
