@@ -477,3 +477,24 @@ def test_plain_proxy_has_no_getattr_of_its_own() -> None:
     proxy = Proxy(Counting)
     assert not hasattr(proxy, 'missing')
     assert calls == ['missing']
+
+
+# One forwarding table: Proxy's.
+
+
+def test_only_proxy_declares_a_forwarding_table() -> None:
+    from proxystore.proxy._forwarding import forward
+
+    with pytest.raises(TypeError, match='only Proxy declares the forwarding table'):
+
+        class Table(Proxy[Any]):
+            __slots__ = ()
+            __len__ = forward('len(target)')
+
+    class Again(Proxy[Any]):
+        __slots__ = ()
+
+    from proxystore.proxy._subclass import compile_forwarding
+
+    with pytest.raises(RuntimeError, match='compiled already, for Proxy'):
+        compile_forwarding(Again, names={}, own=frozenset())
