@@ -8,8 +8,9 @@ metaclass keeps what the subclass defines the proxy's own:
 - Its names (methods, properties, slots, class attributes; those added or
   deleted later included) are read, set and deleted on the proxy, never
   forwarded. The subclass gets attribute hooks that know its names, compiled
-  from `Proxy`'s rules with the names as a free variable, and the metaclass
-  compiles them anew whenever the class or a base changes.
+  from `Proxy`'s rules with the names as a free variable. They are compiled
+  anew only when the set of names changes (a name added or deleted, on the
+  class or a base), not when a class attribute is assigned a new value.
 - A subclass that overrides `__proxy_wrapped__` gets every forwarded method
   compiled anew to read the target through that property, so that it sees
   (and may refuse) every operation, as in proxystore. Other classes keep
@@ -297,8 +298,11 @@ def _refresh_family(cls: type, name: str) -> None:
         return
     if not _below(cls, root):
         return
-    if name == '__getattr__':
-        # Recompute the MRO (with or without the fallback) of the family.
+    if name == '__getattr__' and (root.fallback in cls.__mro__) != _defined_below(
+        cls, root, '__getattr__'
+    ):
+        # The fallback must come or go: assigning __bases__ is what makes
+        # CPython compute the MRO of the class (and its subclasses) again.
         type.__setattr__(cls, '__bases__', cls.__bases__)
     for klass in _family(cls):
         _refresh(klass)
@@ -313,7 +317,7 @@ def _family(cls: type) -> list[type]:
 
 
 def _refresh(cls: type) -> None:
-    """Bring the hooks and own names of subclass `cls` up to date."""
+    """Bring the hooks of subclass `cls` up to date, if its names changed."""
     root = _root
     assert root is not None
     names = frozenset(
@@ -322,6 +326,9 @@ def _refresh(cls: type) -> None:
         for name, value in vars(klass).items()
         if name not in _CLASS_METADATA and not _is_generated(value)
     )
+    known = _own_names.get(cls)
+    if known is not None and known == names | root.own:
+        return  # a value changed, not the names: the hooks stand
     wrapped = _defined_below(cls, root, '__proxy_wrapped__')
     has_dict = cls.__dictoffset__ != 0
     if not (names or has_dict):
