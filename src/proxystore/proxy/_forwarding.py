@@ -36,8 +36,8 @@ Two ways to find the target, one template each:
 from __future__ import annotations
 
 import builtins
-import dis
 import linecache
+import symtable
 import sys
 from collections.abc import Callable
 from collections.abc import Mapping
@@ -247,12 +247,12 @@ def compile_methods(
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     FILENAMES.add(filename)
     namespace = {'__builtins__': builtins, '__name__': module, **names}
+    _check_globals(source, filename, namespace, qualname)
     local: dict[str, Any] = {}
     exec(compile(source, filename, 'exec'), namespace, local)
     made = local['__create_methods__'](**closure)
     methods = dict(zip(methods_names, made, strict=True))
     for name, method in methods.items():
-        _check_globals(method, namespace, f'{qualname}.{name}')
         method.__qualname__ = f'{qualname}.{name}'
         method.__module__ = module
         method._proxy_generated = True  # pyright: ignore[reportFunctionMemberAccess]
@@ -266,17 +266,29 @@ def _new_filename(base: str) -> str:
 
 
 def _check_globals(
-    method: Callable[..., Any], namespace: Mapping[str, Any], qualname: str
+    source: str, filename: str, namespace: Mapping[str, Any], qualname: str
 ) -> None:
-    missing = sorted(
-        {
-            instruction.argval
-            for instruction in dis.get_instructions(method)
-            if instruction.opname == 'LOAD_GLOBAL'
-        }.difference(namespace, vars(builtins))
-    )
-    if missing:
-        raise NameError(
-            f'Forwarded method {qualname} reads {", ".join(missing)}, which '
-            'is neither among the names given to compile it nor a builtin.'
+    # The compiler's own account of the names each method reads as globals,
+    # at the cost of a second parse (scanning the bytecode costs more). Every
+    # scope below the module's is looked at: the methods, the function around
+    # them, and what they nest (annotation scopes from 3.14, comprehensions
+    # before 3.12).
+    scopes = symtable.symtable(source, filename, 'exec').get_children()
+    for scope in scopes:
+        scopes += scope.get_children()
+        missing = sorted(
+            name
+            for symbol in scope.get_symbols()
+            if symbol.is_global()
+            and (name := symbol.get_name()) not in namespace
+            and name not in vars(builtins)
+            # Counted wherever `super` is named, for its zero-argument form;
+            # the methods name their class instead, and never read it.
+            and name != '__class__'
         )
+        if missing:
+            raise NameError(
+                f'Forwarded method {qualname}.{scope.get_name()} reads '
+                f'{", ".join(missing)}, which is neither among the names given '
+                'to compile it nor a builtin.'
+            )
