@@ -113,7 +113,6 @@ class _Root:
         template: str,
         qualname: str,
         names: Mapping[str, Any] | None = None,
-        **options: Any,
     ) -> dict[str, Callable[..., Any]]:
         return compile_methods(
             rules,
@@ -121,7 +120,6 @@ class _Root:
             names={**self.names, **(names or {})},
             module=self.cls.__module__,
             qualname=qualname,
-            **options,
         )
 
     def _without_own(self, name: str) -> forward:
