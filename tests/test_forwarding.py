@@ -802,48 +802,74 @@ def test_numpy_ufuncs_receive_the_targets_of_proxies() -> None:
     assert out.tolist() == [1, 2, 3]
 
 
-# The compiled methods: every global name a forwarded method loads exists in
-# the namespace it was compiled against, so renaming a helper that the
-# templates use fails here rather than at the first use of that operation.
+# The compiled methods: they read only the names they are given, and each
+# compilation has its own source file name.
 
 
-def _generated_methods() -> list[Callable[..., Any]]:
-    from proxystore.proxy._subclass import _GetattrFallback
+def test_forwarded_methods_see_only_the_names_given_to_compile_them() -> None:
+    import proxystore.proxy
 
-    class Wrapped(Proxy[Any]):
-        @property
-        def __proxy_wrapped__(self) -> Any:
-            return super().__proxy_wrapped__
-
-    class WithGetattr(Proxy[Any]):
-        __slots__ = ('label',)
-
-        def __getattr__(self, name: str) -> Any:
-            return super().__getattr__(name)  # type: ignore[misc]
-
-    found = []
-    for cls in (Proxy, Wrapped, WithGetattr, _GetattrFallback):
-        for value in vars(cls).values():
-            if getattr(value, '_proxy_generated', False):
-                found.append(value)
-    return found
+    names = Proxy.__len__.__globals__
+    assert names is not vars(proxystore.proxy)
+    # The module's other imports and functions are not among them.
+    assert 'contextlib' not in names
+    assert '_restore' not in names
+    assert names['ops'] is proxystore.proxy.ops
+    assert names['_unresolved_hash'] is proxystore.proxy._unresolved_hash
 
 
-def test_every_global_a_forwarded_method_loads_exists() -> None:
-    import builtins
-    import dis
+def test_a_rule_that_reads_a_name_not_given_fails_to_compile() -> None:
+    from proxystore.proxy._forwarding import SLOT
+    from proxystore.proxy._forwarding import compile_methods
+    from proxystore.proxy._forwarding import forward
 
-    methods = _generated_methods()
-    assert len(methods) > 100
-    for method in methods:
-        names = {
-            instruction.argval
-            for instruction in dis.get_instructions(method)
-            if instruction.opname == 'LOAD_GLOBAL'
-        }
-        missing = {
-            name
-            for name in names
-            if name not in method.__globals__ and not hasattr(builtins, name)
-        }
-        assert not missing, f'{method.__qualname__} loads undefined {missing}'
+    rules = {'__len__': forward('undefined_helper(target)')}
+    names = dict(Proxy.__len__.__globals__)
+    with pytest.raises(NameError, match=r'Example.__len__ reads undefined_helper,'):
+        compile_methods(
+            rules, template=SLOT, names=names, module=__name__, qualname='Example'
+        )
+    names['undefined_helper'] = len
+    (method,) = compile_methods(
+        rules, template=SLOT, names=names, module=__name__, qualname='Example'
+    ).values()
+    assert method(Proxy(lambda: [1, 2])) == 2
+
+
+def test_the_templates_names_cannot_be_given_other_values() -> None:
+    from proxystore.proxy._subclass import _names_for
+
+    given = {'_UNSET': None, '_resolve': len, 'ops': None}
+    with pytest.raises(ValueError, match=r'other values: _UNSET, _resolve\.$'):
+        _names_for(Proxy, given)
+    # The very same value is no clash.
+    names = _names_for(Proxy, {'_UNSET': Proxy.__len__.__globals__['_UNSET']})
+    assert names['Proxy'] is Proxy
+
+
+def _twin(*, slots: bool) -> type[Proxy[Any]]:
+    # Two classes of one qualified name, whose hooks differ in their source.
+    if slots:
+
+        class Twin(Proxy[Any]):
+            __slots__ = ('label',)
+
+    else:
+
+        class Twin(Proxy[Any]):  # type: ignore[no-redef]
+            label = 'class attribute'
+
+    return Twin
+
+
+def test_classes_of_one_name_show_each_its_own_source() -> None:
+    import inspect
+
+    slotted, loose = _twin(slots=True), _twin(slots=False)
+    assert slotted.__qualname__ == loose.__qualname__
+    slotted_code = slotted.__getattribute__.__code__
+    loose_code = loose.__getattribute__.__code__
+    assert slotted_code.co_filename != loose_code.co_filename
+    # Only the class with a __dict__ looks there for its own names.
+    assert '__dict__' not in inspect.getsource(slotted.__getattribute__)
+    assert '__dict__' in inspect.getsource(loose.__getattribute__)

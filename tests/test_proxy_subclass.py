@@ -477,3 +477,141 @@ def test_plain_proxy_has_no_getattr_of_its_own() -> None:
     proxy = Proxy(Counting)
     assert not hasattr(proxy, 'missing')
     assert calls == ['missing']
+
+
+# The metaclass compiles a subclass's hooks again only when its names change.
+
+
+@pytest.fixture
+def compilations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The qualified names of the classes hooks are compiled for, in order."""
+    from proxystore.proxy import _subclass
+
+    compiled: list[str] = []
+    compile_methods = _subclass.compile_methods
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        compiled.append(kwargs['qualname'])
+        return compile_methods(*args, **kwargs)
+
+    monkeypatch.setattr(_subclass, 'compile_methods', counted)
+    return compiled
+
+
+def test_assigning_class_attributes_compiles_once_per_new_name(
+    compilations: list[str],
+) -> None:
+    class Counter(Proxy[Any]):
+        __slots__ = ('tag',)
+
+    assert compilations == [Counter.__qualname__]
+    hook = vars(Counter)['__getattribute__']
+    proxy = Counter(SimpleFactory(Target()))
+    for value in range(100):
+        Counter.attribute = value  # type: ignore[attr-defined]
+        assert proxy.attribute == value
+    # One compilation for the new name; the 99 new values compile nothing.
+    assert compilations == [Counter.__qualname__] * 2
+    assert vars(Counter)['__getattribute__'] is not hook
+    hook = vars(Counter)['__getattribute__']
+    Counter.attribute = 'again'  # type: ignore[attr-defined]
+    assert vars(Counter)['__getattribute__'] is hook
+    assert not is_resolved(proxy)
+    del Counter.attribute  # type: ignore[attr-defined]
+    assert compilations == [Counter.__qualname__] * 3
+    assert proxy.name == 'target'  # forwarded again
+
+
+def test_a_new_value_on_a_base_compiles_nothing_for_its_subclasses(
+    compilations: list[str],
+) -> None:
+    class Base(Proxy[Any]):
+        __slots__ = ()
+        name = 'base'
+
+    class Leaf(Base):
+        __slots__ = ()
+
+    compilations.clear()
+    proxy = Leaf(SimpleFactory(Target()))
+    Base.name = 'changed'
+    assert proxy.name == 'changed'
+    assert compilations == []
+    Base.describe = lambda self: 'base'  # type: ignore[attr-defined]
+    assert proxy.describe() == 'base'
+    assert sorted(compilations) == sorted([Base.__qualname__, Leaf.__qualname__])
+
+
+def test_a_replaced_getattr_leaves_the_mro_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from proxystore.proxy._subclass import ProxyType
+
+    class Delegating(Proxy[Any]):
+        __slots__ = ()
+
+        def __getattr__(self, name: str) -> Any:
+            return super().__getattr__(name)  # type: ignore[misc]
+
+    class Leaf(Delegating):
+        __slots__ = ()
+
+    computed: list[type] = []
+    mro = ProxyType.mro
+
+    def counted(cls: type) -> list[type]:
+        computed.append(cls)
+        return mro(cls)
+
+    monkeypatch.setattr(ProxyType, 'mro', counted)
+    proxy = Leaf(SimpleFactory(Target()))
+    order = Leaf.__mro__
+
+    def replaced(self: Any, name: str) -> Any:
+        return ('replaced', super(Delegating, self).__getattr__(name))
+
+    Delegating.__getattr__ = replaced  # type: ignore[method-assign]
+    assert proxy.name == ('replaced', 'target')
+    assert computed == []
+    assert Leaf.__mro__ == order
+    # Deleting it takes the fallback out of the MRO, of the subclass too.
+    del Delegating.__getattr__
+    assert computed == [Delegating, Leaf]
+    assert proxy.name == 'target'
+    assert len(Leaf.__mro__) == len(order) - 1
+
+
+def test_a_getattr_added_later_may_delegate_to_the_target() -> None:
+    class Later(Proxy[Any]):
+        __slots__ = ()
+
+    proxy = Later(SimpleFactory(Target()))
+
+    def logged(self: Any, name: str) -> Any:
+        return ('logged', super(Later, self).__getattr__(name))
+
+    Later.__getattr__ = logged  # type: ignore[attr-defined]
+    assert proxy.name == ('logged', 'target')
+    with pytest.raises(AttributeError, match='missing'):
+        proxy.missing
+
+
+# One forwarding table: Proxy's.
+
+
+def test_only_proxy_declares_a_forwarding_table() -> None:
+    from proxystore.proxy._forwarding import forward
+
+    with pytest.raises(TypeError, match='only Proxy declares the forwarding table'):
+
+        class Table(Proxy[Any]):
+            __slots__ = ()
+            __len__ = forward('len(target)')
+
+    class Again(Proxy[Any]):
+        __slots__ = ()
+
+    from proxystore.proxy._subclass import compile_forwarding
+
+    with pytest.raises(RuntimeError, match='compiled already, for Proxy'):
+        compile_forwarding(Again, names={}, own=frozenset())

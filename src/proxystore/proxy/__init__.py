@@ -17,20 +17,15 @@ forbidding resolutions), `_helpers` and `_locker`.
 # Targets are of any type: values taken from them are Any by design.
 # pyright: reportUnknownArgumentType=false, reportUnknownVariableType=false
 # pyright: reportUnknownMemberType=false, reportPrivateUsage=false
-# The forwarding table uses names pyright cannot see used (see the imports),
-# and a pickle may hold anything, whatever _restore's annotations say.
-# pyright: reportUnusedImport=false, reportUnusedFunction=false
+# A pickle may hold anything, whatever _restore's annotations say.
 # pyright: reportUnnecessaryIsInstance=false
 
 from __future__ import annotations
 
-# The forwarding table is compiled against this module's globals (as
-# dataclasses does): the imports marked F401 are the names its `forward(...)`
-# lines and the templates in _forwarding use, and nothing else here does.
 import contextlib
-import math  # noqa: F401
-import operator  # noqa: F401
-import os  # noqa: F401
+import math
+import operator
+import os
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -55,11 +50,9 @@ from proxystore.proxy._helpers import is_resolved
 from proxystore.proxy._helpers import resolve
 from proxystore.proxy._helpers import resolve_async
 from proxystore.proxy._locker import ProxyLocker
-from proxystore.proxy._resolution import resolve as _resolve  # noqa: F401
 from proxystore.proxy._slots import UNSET as _UNSET
 from proxystore.proxy._slots import DefaultClassType
 from proxystore.proxy._slots import DefaultHashType
-from proxystore.proxy._slots import _get_target  # noqa: F401
 from proxystore.proxy._slots import _ProxySlots
 from proxystore.proxy._slots import get_factory as _get_factory
 from proxystore.proxy._slots import peek as _peek
@@ -68,6 +61,7 @@ from proxystore.proxy._slots import set_factory as _set_factory
 from proxystore.proxy._slots import set_hash as _set_hash
 from proxystore.proxy._slots import set_target as _set_target
 from proxystore.proxy._subclass import ProxyType
+from proxystore.proxy._subclass import compile_forwarding
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -491,6 +485,26 @@ def _unresolved_hash(proxy: Proxy[Any]) -> int | None:
         # every previous traceback onto it.
         raise type(default)(*default.args)
     return default
+
+
+# The forwarding table, compiled now that every name its operations use
+# exists: the names, as the `forward(...)` lines above call them.
+compile_forwarding(
+    Proxy,
+    names={
+        'math': math,
+        'operator': operator,
+        'os': os,
+        'ops': ops,
+        '_UNSET': _UNSET,
+        '_object_getattribute': _object_getattribute,
+        '_object_setattr': _object_setattr,
+        '_object_delattr': _object_delattr,
+        '_unresolved_attribute': _unresolved_attribute,
+        '_unresolved_hash': _unresolved_hash,
+    },
+    own=_OWN_NAMES,
+)
 
 
 # Pickling.

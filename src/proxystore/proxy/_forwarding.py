@@ -9,8 +9,18 @@ templates below; the class body of `Proxy` lists each operation as a one-line
 The methods are compiled from the templates rather than built from closures
 so that each one is a single Python frame that reads the target straight from
 its slot: no property, no helper call, no `*args` packing on the hot path.
-They are compiled against the globals of the module that defines the class,
-as `dataclasses` does, so the names an operation uses are that module's own.
+Their globals are a namespace of their own, made of the names the caller
+hands `compile_methods` and nothing else: the templates' names (below), and
+those the class's `forward(...)` lines use. A global read costs what a read
+of a module's global costs; a closure variable would cost more on every call
+(a cell to copy into the frame, then to read). A name that the code reads
+and the namespace lacks fails the compilation, naming it.
+
+The templates read these names: `Proxy` (the class whose slot holds the
+target), `_UNSET` (the slot's value while unresolved), `_resolve` (resolves
+and returns the target), `_get_target` and `_set_target` (the slot's member
+descriptor), `_peek` (the slot, read without resolving) and
+`_object_getattribute` and `_object_setattr` (`object`'s).
 
 Two ways to find the target, one template each:
 
@@ -25,24 +35,29 @@ Two ways to find the target, one template each:
 
 from __future__ import annotations
 
+import builtins
 import linecache
+import symtable
 import sys
 from collections.abc import Callable
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 from typing import Any
 
 __all__ = [
     'FILENAMES',
     'SLOT',
     'WRAPPED',
-    'Rule',
     'compile_methods',
     'forward',
     'rules_of',
 ]
 
 FILENAMES: set[str] = set()
-"""The file names of the compiled methods' code (each class has its own)."""
+"""The file names of the compiled methods' code, one per compilation."""
+
+_compilations: dict[str, int] = {}
+"""How many compilations each file name (less its counter) has named."""
 
 # CPython 3.12+ compiles `super(C, obj).name` to a lookup done in C, with no
 # call and no super object: the cheapest read of a slot past the proxy's own
@@ -77,10 +92,14 @@ _WRAPPED_UNRESOLVED = """\
 """
 
 
-class Rule:
-    """A forwarded special method, to be compiled by `compile_methods`.
+class forward:
+    """Declare a special method that does `operation` to the target.
 
-    Attributes:
+    In the class body of `Proxy`, `__add__ = forward('target + other',
+    'other, /')` is a placeholder that `compile_methods` (called by the
+    metaclass) replaces with the compiled method.
+
+    Args:
         operation: Python source, in terms of `target` and the parameters: an
             expression whose value the method returns, or a statement.
         params: The method's parameters after `self`.
@@ -88,10 +107,12 @@ class Rule:
             the method stores the new target and returns the proxy.
         own: For methods that take an attribute `name`: what they do instead
             when `name` is one of the proxy's own.
-        unresolved: A statement run first when the proxy is unresolved (it
-            may return instead of resolving), if any.
-        on_type_error: An expression returned instead when the operation
-            raises `TypeError` (which `sys.exc_info()` gives), if any.
+        unresolved: A statement to run first when the proxy is unresolved,
+            for methods that can answer (and return) without resolving it.
+        on_type_error: An expression to return instead when the operation
+            raises `TypeError` (which `sys.exc_info()` gives, to re-raise):
+            for the rare operation whose C callers need more than the
+            operation. A `try` costs nothing until something is raised.
     """
 
     __slots__ = ('inplace', 'on_type_error', 'operation', 'own', 'params', 'unresolved')
@@ -112,6 +133,12 @@ class Rule:
         self.own = own
         self.unresolved = unresolved
         self.on_type_error = on_type_error
+
+    if TYPE_CHECKING:
+        # What type checkers see is the method the placeholder becomes: it
+        # takes anything and returns `Any`, so that every operation on a
+        # proxy is accepted and typed `Any`.
+        def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
 
     def source(self, name: str, template: str, is_own: str) -> str:
         """Return the source of the method called `name`.
@@ -159,53 +186,9 @@ class Rule:
         )
 
 
-def forward(
-    operation: str,
-    params: str = '/',
-    *,
-    inplace: bool = False,
-    own: str | None = None,
-    unresolved: str | None = None,
-    on_type_error: str | None = None,
-) -> Callable[..., Any]:
-    """Declare a special method that does `operation` to the target.
-
-    Args:
-        operation: Python source, in terms of `target` and the parameters: an
-            expression whose value the method returns, or a statement.
-        params: The method's parameters after `self`.
-        inplace: The operation rebinds `target` (an augmented assignment);
-            the method stores the new target and returns the proxy.
-        own: For methods that take an attribute `name`: what they do instead
-            when `name` is one of the proxy's own.
-        unresolved: A statement to run first when the proxy is unresolved,
-            for methods that can answer (and return) without resolving it.
-        on_type_error: An expression to return instead when the operation
-            raises `TypeError` (which `sys.exc_info()` gives, to re-raise):
-            for the rare operation
-            whose C callers need more than the operation. A `try` costs
-            nothing until something is raised.
-
-    Returns:
-        A placeholder that the class's metaclass replaces with the compiled
-        method (typed as a callable that takes and returns anything, so that
-        type checkers accept every operation on a proxy and type its result
-        as `Any`).
-    """
-    rule: Any = Rule(
-        operation,
-        params,
-        inplace=inplace,
-        own=own,
-        unresolved=unresolved,
-        on_type_error=on_type_error,
-    )
-    return rule  # type: ignore[no-any-return]
-
-
-def rules_of(namespace: Mapping[str, Any]) -> dict[str, Rule]:
+def rules_of(namespace: Mapping[str, Any]) -> dict[str, forward]:
     """The `forward` placeholders of a class body, by name."""
-    return {name: v for name, v in namespace.items() if isinstance(v, Rule)}
+    return {name: v for name, v in namespace.items() if isinstance(v, forward)}
 
 
 def _is_expression(source: str) -> bool:
@@ -217,12 +200,13 @@ def _is_expression(source: str) -> bool:
 
 
 def compile_methods(
-    rules: Mapping[str, Rule],
+    rules: Mapping[str, forward],
     *,
     template: str,
-    namespace: dict[str, Any],
+    names: Mapping[str, Any],
+    module: str,
     qualname: str,
-    is_own: str = 'name in _OWN_NAMES',
+    is_own: str = 'name in own',
     closure: Mapping[str, Any] | None = None,
 ) -> dict[str, Callable[..., Any]]:
     """Compile rules into methods.
@@ -230,8 +214,9 @@ def compile_methods(
     Args:
         rules: The rules, by method name.
         template: `SLOT` or `WRAPPED`.
-        namespace: The globals the methods run in: those of the module that
-            defines the class (`__name__` included).
+        names: The methods' globals (builtins aside): the templates' names
+            and those the operations use.
+        module: The module of the class the methods are for.
         qualname: The qualified name of the class the methods are for.
         is_own: The condition under which an attribute name is the proxy's
             own, for the rules that take one.
@@ -240,6 +225,10 @@ def compile_methods(
 
     Returns:
         The methods, by name, each marked with `_proxy_generated = True`.
+
+    Raises:
+        NameError: If a method reads a global name that is neither in
+            `names` nor a builtin.
     """
     closure = dict(closure or {})
     body = '\n'.join(
@@ -247,20 +236,59 @@ def compile_methods(
     )
     # As dataclasses does: an outer function whose parameters are the closure
     # values and whose inner functions are the methods.
-    names = list(rules)
+    methods_names = list(rules)
     source = f'def __create_methods__({", ".join(closure)}):\n'
     source += ''.join(f'    {line}' if line else line for line in body.splitlines(True))
-    source += f'\n    return {", ".join(names)}{"," if len(names) == 1 else ""}\n'
+    returned = ', '.join(methods_names) + (',' if len(methods_names) == 1 else '')
+    source += f'\n    return {returned}\n'
     kind = 'forwarding' if template is SLOT else 'forwarding through __proxy_wrapped__'
-    filename = f'<{namespace["__name__"]}.{qualname} {kind}>'
-    # Registered so that tracebacks through a forwarded method show its line.
+    filename = _new_filename(f'{module}.{qualname} {kind}')
+    # Registered so that tracebacks and `inspect.getsource` show the code.
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     FILENAMES.add(filename)
+    namespace = {'__builtins__': builtins, '__name__': module, **names}
+    _check_globals(source, filename, namespace, qualname)
     local: dict[str, Any] = {}
     exec(compile(source, filename, 'exec'), namespace, local)
-    methods = dict(zip(names, local['__create_methods__'](**closure), strict=True))
+    made = local['__create_methods__'](**closure)
+    methods = dict(zip(methods_names, made, strict=True))
     for name, method in methods.items():
         method.__qualname__ = f'{qualname}.{name}'
-        method.__module__ = namespace['__name__']
+        method.__module__ = module
         method._proxy_generated = True  # pyright: ignore[reportFunctionMemberAccess]
     return methods
+
+
+def _new_filename(base: str) -> str:
+    """A file name no compilation has used: `<base>`, then `<base> #2`..."""
+    count = _compilations[base] = _compilations.get(base, 0) + 1
+    return f'<{base}>' if count == 1 else f'<{base} #{count}>'
+
+
+def _check_globals(
+    source: str, filename: str, namespace: Mapping[str, Any], qualname: str
+) -> None:
+    # The compiler's own account of the names each method reads as globals,
+    # at the cost of a second parse (scanning the bytecode costs more). Every
+    # scope below the module's is looked at: the methods, the function around
+    # them, and what they nest (annotation scopes from 3.14, comprehensions
+    # before 3.12).
+    scopes = symtable.symtable(source, filename, 'exec').get_children()
+    for scope in scopes:
+        scopes += scope.get_children()
+        missing = sorted(
+            name
+            for symbol in scope.get_symbols()
+            if symbol.is_global()
+            and (name := symbol.get_name()) not in namespace
+            and name not in vars(builtins)
+            # Counted wherever `super` is named, for its zero-argument form;
+            # the methods name their class instead, and never read it.
+            and name != '__class__'
+        )
+        if missing:
+            raise NameError(
+                f'Forwarded method {qualname}.{scope.get_name()} reads '
+                f'{", ".join(missing)}, which is neither among the names given '
+                'to compile it nor a builtin.'
+            )
