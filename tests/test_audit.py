@@ -694,6 +694,26 @@ def test_a_raising_handler_changes_no_outcome(monkeypatch: pytest.MonkeyPatch) -
     assert [type(u.exc_value) for u in unraisable] == [RuntimeError, RuntimeError]
 
 
+def test_errors_while_reporting_reach_the_default_unraisable_hook(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The interpreter's own hook accepts only its own type of argument.
+    monkeypatch.setattr(sys, 'unraisablehook', sys.__unraisablehook__)
+    logger = logging.getLogger('proxystore.proxy')
+    handler = Raising()
+    logger.addHandler(handler)
+    previous = logger.level
+    logger.setLevel(logging.DEBUG)
+    try:
+        assert Proxy(lambda: 42) + 1 == 43
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+    err = capsys.readouterr().err
+    assert 'Exception ignored while reporting a proxy resolution:' in err
+    assert 'RuntimeError: a broken handler' in err
+
+
 @pytest.mark.subprocess
 def test_signal_handlers_that_open_blocks_and_set_levels_do_not_deadlock() -> None:
     # A SIGALRM handler, every 50 microseconds, does what the main loop does:
@@ -702,10 +722,18 @@ def test_signal_handlers_that_open_blocks_and_set_levels_do_not_deadlock() -> No
 import logging, signal
 from proxystore.proxy import Proxy, forbid_implicit_resolution, record_resolutions
 logger = logging.getLogger('proxystore.proxy')
+busy = False
 def handler(signum, frame):
+    # Not nested in itself: on a slow machine, handlers that interrupt
+    # handlers would pile up until the recursion limit.
+    global busy
+    if busy:
+        return
+    busy = True
     with record_resolutions(), forbid_implicit_resolution(warn=True):
         debug = logger.level == logging.DEBUG
         logger.setLevel(logging.INFO if debug else logging.DEBUG)
+    busy = False
 signal.signal(signal.SIGALRM, handler)
 signal.setitimer(signal.ITIMER_REAL, 0.00005, 0.00005)
 for i in range(20000):

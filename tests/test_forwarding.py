@@ -839,12 +839,12 @@ def test_a_rule_that_reads_a_name_not_given_fails_to_compile() -> None:
 def test_the_templates_names_cannot_be_given_other_values() -> None:
     from proxystore.proxy._subclass import _names_for
 
-    given = {'_UNSET': None, '_resolve': len, 'ops': None}
-    with pytest.raises(ValueError, match=r'other values: _UNSET, _resolve\.$'):
+    given = {'_UNSET': None, '_extract': len, 'ops': None}
+    with pytest.raises(ValueError, match=r'other values: _UNSET, _extract\.$'):
         _names_for(Proxy, given)
     # The very same value is no clash.
     names = _names_for(Proxy, {'_UNSET': Proxy.__len__.__globals__['_UNSET']})
-    assert names['Proxy'] is Proxy
+    assert names['_UNSET'] is Proxy.__len__.__globals__['_UNSET']
 
 
 def _twin(*, slots: bool) -> type[Proxy[Any]]:

@@ -6,12 +6,22 @@ factory, so a proxy moves cheaply between processes and resolves where it is
 used.
 
 This module holds the `Proxy` class and its forwarding table; the rest of
-the package is in its private modules: `_slots` (the proxy's state and its
-`__proxy_*` attributes), `_forwarding` (how the table is compiled),
-`_operations` (what forwarded operations call), `_subclass` (the metaclass:
-subclasses' own names), `_resolution` and `_pool` (resolution, in the
-calling thread or in the background), `_audit` (recording, logging and
-forbidding resolutions), `_helpers` and `_locker`.
+the package is in private modules, each importing only those listed before
+it:
+
+- `_errors`: `ProxyResolveError`.
+- `_slots`: the proxy's storage, and the functions that read and write it.
+- `_record`: records of work that threads wait for, and the waits.
+- `_audit`: recording, logging and forbidding resolutions.
+- `_resolution`: resolving a proxy in the calling thread.
+- `_attributes`: the `__proxy_*` properties.
+- `_pool`: resolving in the background (`resolve_async`).
+- `_helpers`: the public functions on proxies (`extract`, `resolve`...).
+- `_operations`: what some forwarded operations call.
+- `_forwarding`: the templates the forwarding table is compiled from.
+- `_subclass`: the metaclass, and subclasses' own names.
+- `_locker`: `ProxyLocker`.
+- `_property`: `proxy_property`, kept for code written against proxystore.
 """
 
 # Targets are of any type: values taken from them are Any by design.
@@ -35,6 +45,7 @@ from typing import TypeVar
 
 from typing_extensions import TypeAliasType
 
+from proxystore.proxy import _attributes
 from proxystore.proxy import _operations as ops
 from proxystore.proxy import _slots
 from proxystore.proxy._audit import ImplicitResolutionError
@@ -54,12 +65,12 @@ from proxystore.proxy._slots import UNSET as _UNSET
 from proxystore.proxy._slots import DefaultClassType
 from proxystore.proxy._slots import DefaultHashType
 from proxystore.proxy._slots import _ProxySlots
-from proxystore.proxy._slots import get_factory as _get_factory
 from proxystore.proxy._slots import peek as _peek
-from proxystore.proxy._slots import set_class as _set_class
-from proxystore.proxy._slots import set_factory as _set_factory
-from proxystore.proxy._slots import set_hash as _set_hash
-from proxystore.proxy._slots import set_target as _set_target
+from proxystore.proxy._slots import read_factory as _read_factory
+from proxystore.proxy._slots import write_default_class as _write_default_class
+from proxystore.proxy._slots import write_default_hash as _write_default_hash
+from proxystore.proxy._slots import write_factory as _write_factory
+from proxystore.proxy._slots import write_target as _write_target
 from proxystore.proxy._subclass import ProxyType
 from proxystore.proxy._subclass import compile_forwarding
 
@@ -185,15 +196,15 @@ class Proxy(_ProxySlots, Generic[T], metaclass=ProxyType):
             raise TypeError(
                 f'Factory must be callable, not {type(factory).__qualname__}.',
             )
-        _set_factory(self, factory)
-        _set_target(self, _UNSET if target is None else target)
+        _write_factory(self, factory)
+        _write_target(self, _UNSET if target is None else target)
         if cache_defaults and target is not None:
             _slots.cache_defaults(self, target)
         else:  # every slot written: pickling the new proxy raises nothing
-            _set_class(self, None)
-            _set_hash(self, None)
+            _write_default_class(self, None)
+            _write_default_hash(self, None)
 
-    # The proxy's own attributes (see _slots): the factory's slot as it is,
+    # The proxy's own attributes (see _attributes): the factory's slot as it is,
     # properties for the rest.
     __proxy_factory__: FactoryType[T]
     __proxy_target__: T
@@ -202,16 +213,16 @@ class Proxy(_ProxySlots, Generic[T], metaclass=ProxyType):
     __proxy_default_class__: DefaultClassType
     __proxy_default_hash__: DefaultHashType
     if not TYPE_CHECKING:
-        __proxy_target__ = _slots.TARGET
-        __proxy_resolved__ = _slots.RESOLVED
-        __proxy_wrapped__ = _slots.WRAPPED
-        __proxy_default_class__ = _slots.DEFAULT_CLASS
-        __proxy_default_hash__ = _slots.DEFAULT_HASH
+        __proxy_target__ = _attributes.proxy_target
+        __proxy_resolved__ = _attributes.proxy_resolved
+        __proxy_wrapped__ = _attributes.proxy_wrapped
+        __proxy_default_class__ = _attributes.proxy_default_class
+        __proxy_default_hash__ = _attributes.proxy_default_hash
 
     # Attribute access: everything goes to the target, save the proxy's own
     # names. __getattribute__ rather than __getattr__, so that a lookup never
     # fails on the proxy first. An unresolved proxy answers `__class__` (from
-    # its cached default) and probes of special names without resolving.
+    # its default class) and probes of special names without resolving.
 
     if TYPE_CHECKING:  # the signature type checkers (and the plugin) read
 
@@ -249,7 +260,7 @@ class Proxy(_ProxySlots, Generic[T], metaclass=ProxyType):
     def __repr__(self) -> str:
         name = type(self).__name__
         try:
-            factory = repr(_get_factory(self))
+            factory = repr(_read_factory(self))
         except AttributeError:
             factory = '<missing>'
         target = _peek(self)
@@ -262,14 +273,14 @@ class Proxy(_ProxySlots, Generic[T], metaclass=ProxyType):
 
     def __reduce__(self) -> tuple[Any, ...]:
         try:
-            factory = _get_factory(self)
+            factory = _read_factory(self)
         except AttributeError:
             raise TypeError(
                 'Cannot pickle a proxy that is not initialized: '
                 '__proxy_factory__ is missing.',
             ) from None
-        default_class = _slots.cached_class(self)
-        default_hash = _slots.cached_hash(self)
+        default_class = _slots.default_class(self)
+        default_hash = _slots.default_hash(self)
         cls = type(self)
         if cls is Proxy:
             if default_class is None and default_hash is None:
@@ -440,7 +451,7 @@ class Proxy(_ProxySlots, Generic[T], metaclass=ProxyType):
 def _unresolved_attribute(proxy: Proxy[Any], name: str) -> Any:
     """Answer a read of an unresolved proxy's attribute without resolving it.
 
-    With a cached class, `__class__` and the special names that the class
+    With a default class, `__class__` and the special names that the class
     does not define are answered without resolving: duck-typing probes such
     as `getattr(proxy, '__dask_tokenize__', None)` (what Dask does to every
     task argument) then leave a proxy in transit unresolved.
@@ -449,9 +460,9 @@ def _unresolved_attribute(proxy: Proxy[Any], name: str) -> Any:
         The answer, or `_UNSET` if only the target can answer.
 
     Raises:
-        AttributeError: If the cached class says the attribute is missing.
+        AttributeError: If the default class says the attribute is missing.
     """
-    default = _slots.cached_class(proxy)
+    default = _slots.default_class(proxy)
     if default is None:
         return _UNSET
     if name == '__class__':
@@ -474,12 +485,12 @@ _INSTANCE_SPECIALS = frozenset({'__wrapped__', '__signature__'})
 
 
 def _unresolved_hash(proxy: Proxy[Any]) -> int | None:
-    """The cached hash of an unresolved proxy's target, or `None`.
+    """The default hash of an unresolved proxy's target, or `None`.
 
     Raises:
-        TypeError: If the cached target is unhashable.
+        TypeError: If the target is unhashable (by its default hash).
     """
-    default = _slots.cached_hash(proxy)
+    default = _slots.default_hash(proxy)
     if isinstance(default, Exception):
         # A new exception each time: re-raising the cached one would chain
         # every previous traceback onto it.
@@ -540,8 +551,8 @@ def _proxy_trampoline(
     `__proxy_default_*__` attributes check it.
     """
     proxy = Proxy(factory)
-    _slots.set_cached_class(proxy, default_class)
-    _slots.set_cached_hash(proxy, default_hash)
+    _slots.set_default_class(proxy, default_class)
+    _slots.set_default_hash(proxy, default_hash)
     return proxy
 
 
@@ -568,10 +579,10 @@ def _restore(
             f'Cannot restore a proxy from state of type {type(state).__qualname__}.',
         )
     proxy = cls.__new__(cls)
-    _set_factory(proxy, factory)
-    _set_target(proxy, _UNSET)
-    _slots.set_cached_class(proxy, default_class)
-    _slots.set_cached_hash(proxy, default_hash)
+    _write_factory(proxy, factory)
+    _write_target(proxy, _UNSET)
+    _slots.set_default_class(proxy, default_class)
+    _slots.set_default_hash(proxy, default_hash)
     for name, value in (state or {}).items():
         if name in _OWN_NAMES:
             raise TypeError(f'Cannot restore a proxy with state for {name!r}.')

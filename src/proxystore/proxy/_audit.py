@@ -1,6 +1,6 @@
 """Resolutions you can see: record them, log them, forbid the implicit ones.
 
-The resolver (`_resolution.resolve`) calls `watch` before every resolution
+The resolver (`_resolution.extract`) calls `watch` before every resolution
 it starts, but only while a block of this module is open in some thread
 (`blocks`) or the `proxystore.proxy` logger is enabled for DEBUG (logging
 remembers that answer): with neither, a first use costs a check of each.
@@ -47,7 +47,6 @@ from typing import TypeVar
 
 from proxystore.proxy import _slots
 from proxystore.proxy._errors import ProxyResolveError
-from proxystore.proxy._forwarding import FILENAMES
 
 __all__ = [
     'ImplicitResolutionError',
@@ -210,7 +209,7 @@ def forbid_implicit_resolution(*, warn: bool = False) -> Generator[None, None, N
     `__proxy_wrapped__`, raises `ImplicitResolutionError` (a
     `ProxyResolveError` that names the operation, the factory and the line)
     instead, and the proxy stays unresolved. Resolved proxies, and what an
-    unresolved one answers without resolving (its repr, its cached class
+    unresolved one answers without resolving (its repr, its default class
     and hash), are not affected. The block applies to this thread or task,
     and to the tasks created inside it; blocks nest, the innermost deciding.
 
@@ -349,7 +348,7 @@ def watch(proxy: Any) -> Watch | None:
     log = logger.isEnabledFor(logging.DEBUG)
     if not (forbid or recorders or log):
         return None
-    site = _Site(proxy, sys._getframe(2))  # past watch() and resolve()
+    site = _Site(proxy, sys._getframe(2))  # past watch() and extract()
     factory = _factory_repr(proxy)
     if forbid and not site.explicit:
         message = (
@@ -374,7 +373,7 @@ def failed(proxy: Any, error: BaseException) -> None:
     """
     try:
         if logger.isEnabledFor(logging.WARNING):
-            site = _Site(proxy, sys._getframe(2))  # past failed() and resolve()
+            site = _Site(proxy, sys._getframe(2))  # past failed() and its caller
             _log_failure(site, _factory_repr(proxy), error, None)
     except Exception as failure:
         _unraisable(failure, 'logging a failed proxy resolution')
@@ -403,15 +402,23 @@ def _unraisable(error: Exception, doing: str) -> None:
     # What a logging filter or handler (or a recording list) raised while
     # reporting a resolution: it must not replace the resolution's outcome,
     # so it goes where Python reports errors that have no caller to reach.
-    sys.unraisablehook(
-        SimpleNamespace(  # pyright: ignore[reportArgumentType] - the fields it reads
-            exc_type=type(error),
-            exc_value=error,
-            exc_traceback=error.__traceback__,
-            err_msg=f'Exception ignored while {doing}',
-            object=None,
+    message = f'Exception ignored while {doing}'
+    hook = sys.unraisablehook
+    if hook is not sys.__unraisablehook__:
+        hook(
+            SimpleNamespace(  # pyright: ignore[reportArgumentType] - the fields it reads
+                exc_type=type(error),
+                exc_value=error,
+                exc_traceback=error.__traceback__,
+                err_msg=message,
+                object=None,
+            )
         )
-    )
+    elif sys.stderr is not None:
+        # The default hook takes only the interpreter's own type of argument,
+        # which Python code cannot make: write what it would write.
+        lines = traceback.format_exception(type(error), error, error.__traceback__)
+        sys.stderr.write(f'{message}:\n{"".join(lines)}')
 
 
 def _reset_after_fork() -> None:
@@ -432,7 +439,7 @@ _factory_reprs.maxother = 200
 
 def _factory_repr(proxy: Any) -> str:
     try:
-        factory = _slots.get_factory(proxy)
+        factory = _slots.read_factory(proxy)
     except AttributeError:
         return '<missing>'
     return _factory_reprs.repr(factory)  # which answers for a repr that fails
@@ -444,9 +451,10 @@ def _factory_repr(proxy: Any) -> str:
 _PACKAGE = os.path.dirname(__file__) + os.sep
 _MODULE = __name__.rpartition('.')[0]  # proxystore.proxy
 
-EXPLICIT: dict[CodeType, str] = {
-    _slots.WRAPPED.fget.__code__: '__proxy_wrapped__',  # type: ignore[union-attr]
-}
+FILENAMES: set[str] = set()
+"""The file names of the code `_forwarding` compiles (the forwarded methods)."""
+
+EXPLICIT: dict[CodeType, str] = {}
 """Code of the explicit entry points -> the operation's name (see `explicit`)."""
 
 F = TypeVar('F', bound=Callable[..., Any])
@@ -466,9 +474,11 @@ def explicit(operation: str) -> Callable[[F], F]:
     return register
 
 
-_ATTRIBUTE_HOOKS = frozenset(
+_TAKE_A_NAME = frozenset(
     {'__getattribute__', '__getattr__', '__setattr__', '__delattr__'}
 )
+"""The proxy's methods whose second argument is an attribute's name: the
+forwarded attribute hooks and a subclass's `__getattr__`."""
 
 
 class _Site:
@@ -534,7 +544,7 @@ def _operation(entry: FrameType | None) -> tuple[str, bool]:
     if name is not None:
         return name, True
     name = code.co_name
-    if name in _ATTRIBUTE_HOOKS and code.co_argcount >= 2:
+    if name in _TAKE_A_NAME and code.co_argcount >= 2:
         attribute = entry.f_locals.get(code.co_varnames[1])
         if isinstance(attribute, str) and attribute.startswith('__proxy_'):
             return attribute, attribute == '__proxy_wrapped__'

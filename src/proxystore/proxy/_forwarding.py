@@ -16,11 +16,7 @@ of a module's global costs; a closure variable would cost more on every call
 (a cell to copy into the frame, then to read). A name that the code reads
 and the namespace lacks fails the compilation, naming it.
 
-The templates read these names: `Proxy` (the class whose slot holds the
-target), `_UNSET` (the slot's value while unresolved), `_resolve` (resolves
-and returns the target), `_get_target` and `_set_target` (the slot's member
-descriptor), `_peek` (the slot, read without resolving) and
-`_object_getattribute` and `_object_setattr` (`object`'s).
+The templates read the names of `TEMPLATE_NAMES`, below them.
 
 Two ways to find the target, one template each:
 
@@ -44,17 +40,24 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from typing import Any
 
+from proxystore.proxy import _audit
+from proxystore.proxy import _slots
+from proxystore.proxy._resolution import extract
+from proxystore.proxy._slots import UNSET
+
 __all__ = [
-    'FILENAMES',
+    'ATTRIBUTE_HOOKS',
     'SLOT',
+    'TEMPLATE_NAMES',
     'WRAPPED',
     'compile_methods',
     'forward',
     'rules_of',
 ]
 
-FILENAMES: set[str] = set()
-"""The file names of the compiled methods' code, one per compilation."""
+ATTRIBUTE_HOOKS = ('__getattribute__', '__setattr__', '__delattr__')
+"""The forwarded methods that take an attribute's name: a subclass compiles
+its own, which know its names."""
 
 _compilations: dict[str, int] = {}
 """How many compilations each file name (less its counter) has named."""
@@ -66,7 +69,7 @@ _compilations: dict[str, int] = {}
 _READ_SLOT = (
     'super(Proxy, self).__proxy_target__'
     if sys.version_info >= (3, 12)
-    else '_get_target(self)'
+    else '_read_target(self)'
 )
 
 SLOT = f"""\
@@ -76,7 +79,7 @@ def {{name}}(self, {{params}}):
     except AttributeError:
         target = _UNSET
     if target is _UNSET:
-{{unresolved}}        target = _resolve(self)
+{{unresolved}}        target = _extract(self)
     {{body}}
 """
 
@@ -90,6 +93,20 @@ _WRAPPED_UNRESOLVED = """\
     if _peek(self) is _UNSET:
         {statement}
 """
+
+
+TEMPLATE_NAMES: Mapping[str, Any] = {
+    '_UNSET': UNSET,
+    '_extract': extract,
+    '_read_target': _slots.read_target,
+    '_write_target': _slots.write_target,
+    '_peek': _slots.peek,
+    '_object_getattribute': object.__getattribute__,
+    '_object_setattr': object.__setattr__,
+}
+"""The names the templates read, but `Proxy`: the class whose table they
+make, which `super(Proxy, self)` reads the target's slot past on 3.12+
+(`_read_target` on earlier versions)."""
 
 
 class forward:
@@ -154,7 +171,7 @@ class forward:
             store = (
                 "_object_setattr(self, '__proxy_wrapped__', target)"
                 if wrapped
-                else '_set_target(self, target)'
+                else '_write_target(self, target)'
             )
             body = f'{self.operation}\n    {store}\n    return self'
         elif _is_expression(self.operation):
@@ -245,7 +262,7 @@ def compile_methods(
     filename = _new_filename(f'{module}.{qualname} {kind}')
     # Registered so that tracebacks and `inspect.getsource` show the code.
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    FILENAMES.add(filename)
+    _audit.FILENAMES.add(filename)
     namespace = {'__builtins__': builtins, '__name__': module, **names}
     _check_globals(source, filename, namespace, qualname)
     local: dict[str, Any] = {}

@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
 
+from proxystore.proxy import _attributes
 from proxystore.proxy import _audit
 from proxystore.proxy import _slots
 from proxystore.proxy._pool import submit
-from proxystore.proxy._resolution import resolve as _resolve
+from proxystore.proxy._resolution import extract as _extract
 from proxystore.proxy._slots import UNSET
 
 if TYPE_CHECKING:
@@ -24,6 +25,10 @@ if TYPE_CHECKING:
     from proxystore.proxy import Proxy
 
 T = TypeVar('T')
+
+# `Proxy`'s own properties: a subclass that overrides one is obeyed.
+_WRAPPED = _attributes.proxy_wrapped
+_RESOLVED = _attributes.proxy_resolved
 
 
 def _proxy_class(function: str, proxy: object) -> Any:
@@ -67,11 +72,11 @@ def extract(proxy: Proxy[T]) -> T:
         TypeError: If `proxy` is not a `Proxy`.
         ProxyResolveError: If the proxy cannot be resolved.
     """
-    if _proxy_class('extract', proxy).__proxy_wrapped__ is not _slots.WRAPPED:
+    if _proxy_class('extract', proxy).__proxy_wrapped__ is not _WRAPPED:
         return proxy.__proxy_wrapped__
     target = _slots.peek(proxy)
     if target is UNSET:
-        target = _resolve(proxy)
+        target = _extract(proxy)
     return target  # type: ignore[no-any-return]
 
 
@@ -88,7 +93,7 @@ def is_resolved(proxy: Proxy[T]) -> bool:
     Raises:
         TypeError: If `proxy` is not a `Proxy`.
     """
-    if _proxy_class('is_resolved', proxy).__proxy_resolved__ is not _slots.RESOLVED:
+    if _proxy_class('is_resolved', proxy).__proxy_resolved__ is not _RESOLVED:
         return proxy.__proxy_resolved__
     return _slots.peek(proxy) is not UNSET
 
@@ -104,10 +109,10 @@ def resolve(proxy: Proxy[T]) -> None:
         TypeError: If `proxy` is not a `Proxy`.
         ProxyResolveError: If the proxy cannot be resolved.
     """
-    if _proxy_class('resolve', proxy).__proxy_wrapped__ is not _slots.WRAPPED:
+    if _proxy_class('resolve', proxy).__proxy_wrapped__ is not _WRAPPED:
         proxy.__proxy_wrapped__  # noqa: B018 - resolving is the point
     elif _slots.peek(proxy) is UNSET:
-        _resolve(proxy)
+        _extract(proxy)
 
 
 @_audit.explicit('resolve_async')

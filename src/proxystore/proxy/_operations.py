@@ -15,6 +15,7 @@ from collections.abc import Coroutine
 from typing import Any
 from typing import NoReturn
 
+from proxystore.proxy._helpers import extract
 from proxystore.proxy._slots import is_proxy
 
 __all__ = [
@@ -158,8 +159,6 @@ def buffer(target: Any, flags: int) -> memoryview:
 def unwrap(value: Any) -> Any:
     """The target of a proxy (resolving it, as `extract` does), or the value."""
     if is_proxy(value):
-        from proxystore.proxy._helpers import extract
-
         return extract(value)
     return value
 

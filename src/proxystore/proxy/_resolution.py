@@ -58,15 +58,15 @@ from proxystore.proxy._record import end_others_after_fork
 from proxystore.proxy._record import wait_for
 from proxystore.proxy._slots import UNSET
 
-__all__ = ['ProxyResolveError', 'assign', 'resolve']
+__all__ = ['ProxyResolveError', 'assign', 'extract']
 
 _flights: dict[int, Record] = {}
 """id(proxy) -> its flight, while it runs."""
 
 _get_ident = threading.get_ident
-_get_target = _slots._get_target  # pyright: ignore[reportPrivateUsage]
-_get_factory = _slots.get_factory
-_set_target = _slots.set_target
+_read_target = _slots.read_target
+_read_factory = _slots.read_factory
+_write_target = _slots.write_target
 # Whether anyone watches resolutions (see _audit): a block is open in some
 # thread, or the logger is enabled for DEBUG (logging remembers its answer).
 _blocks = _audit.blocks
@@ -75,15 +75,15 @@ _DEBUG = logging.DEBUG
 
 
 _UNREGISTERED: Record = [None, ABANDONED, False]
-"""What `resolve` found registered before it looked (nothing)."""
+"""What `extract` found registered before it looked (nothing)."""
 
 
 class _ReturnedItself(Exception):
     """The outcome of a flight whose factory returned the proxy itself."""
 
 
-def resolve(proxy: Any) -> Any:  # noqa: PLR0912 - one frame (see the docstring)
-    """Resolve a proxy and return its target.
+def extract(proxy: Any) -> Any:  # noqa: PLR0912 - one frame (see the docstring)
+    """Resolve a proxy and return its target (the public `extract`, unchecked).
 
     Calls the factory if no other thread is resolving the proxy, and waits
     for that thread otherwise. This reads and writes the slots only: it is
@@ -109,18 +109,18 @@ def resolve(proxy: Any) -> Any:  # noqa: PLR0912 - one frame (see the docstring)
                 current = _flights.setdefault(key, flight)
                 if current is flight:  # this thread leads
                     # Resolved by a flight just over?
-                    target = _get_target(proxy)
+                    target = _read_target(proxy)
                     if target is UNSET:
-                        factory = _get_factory(proxy)
+                        factory = _read_factory(proxy)
                         result = factory() if watch is None else watch.call(factory)
                         if result is proxy:
                             raise _ReturnedItself
                         # A target the factory assigned itself wins (unless it
                         # also took it back).
                         if flight[ASSIGNED]:
-                            target = _get_target(proxy)
+                            target = _read_target(proxy)
                         if target is UNSET:
-                            _set_target(proxy, result)
+                            _write_target(proxy, result)
                             target = result
                     flight[OUTCOME] = DONE
             except Exception as error:  # the factory's (or a missing slot's)
@@ -199,10 +199,10 @@ def assign(proxy: Any, target: Any) -> None:
             try:
                 current = _flights.setdefault(key, flight)
                 if current is flight:
-                    _set_target(proxy, target)
+                    _write_target(proxy, target)
                     flight[OUTCOME] = DONE
                 elif current[LEADER] == me:  # inside the proxy's own factory
-                    _set_target(proxy, target)
+                    _write_target(proxy, target)
                     current[ASSIGNED] = True
             finally:
                 end(_flights, key, flight)
@@ -217,7 +217,7 @@ def assign(proxy: Any, target: Any) -> None:
 def _factory_error(proxy: Any, error: Exception) -> ProxyResolveError:
     """The error of a resolution whose factory failed with `error`."""
     try:
-        factory = _get_factory(proxy)
+        factory = _read_factory(proxy)
     except AttributeError:
         return ProxyResolveError(
             'Proxy is not initialized: __proxy_factory__ is missing.',

@@ -1,4 +1,4 @@
-"""The proxy's state: its slots, and the `__proxy_*` attributes that expose them.
+"""The proxy's storage: its slots, and the functions that read and write them.
 
 A proxy keeps four slots, defined by `_ProxySlots`, a private base class of
 `Proxy`:
@@ -9,18 +9,17 @@ A proxy keeps four slots, defined by `_ProxySlots`, a private base class of
   The constructor writes `UNSET`, so that a first use costs a comparison
   rather than a raised exception; the slot is empty only on a proxy that never
   went through the constructor, and `peek` reads that as `UNSET` too.
-- `__proxy_default_class__`, `__proxy_default_hash__`: the cached class and
-  hash of the target, or `None` for nothing cached. The constructor writes
-  both, so that pickling a new proxy, its most common first use, reads them
-  without a raised exception; they are empty only on a proxy that never went
-  through the constructor, which reads as `None` too.
+- `__proxy_default_class__`, `__proxy_default_hash__`: the target's default
+  class and hash (see `cache_defaults`), or `None` for none. The constructor
+  writes both, so that pickling a new proxy, its most common first use, reads
+  them without a raised exception; they are empty only on a proxy that never
+  went through the constructor, which reads as `None` too.
 
-`Proxy` declares the six public `__proxy_*` names as class attributes: the
-slots of `__proxy_factory__` as they are, and properties (below) for the
-others, so that `UNSET` and empty default slots never show. Code in this
-package reads and writes the slots through the member descriptors' C methods
-(`get_factory`, `set_target`...), which no `__getattribute__` or subclass
-property can intercept.
+`read_*` and `write_*` are the member descriptors' C methods: no
+`__getattribute__` or subclass property can intercept them, and they raise
+`AttributeError` on an empty slot. The other functions never raise for an
+empty slot. This module is storage only: the `__proxy_*` attributes that
+users see, which may resolve, are properties defined above it (`_attributes`).
 """
 
 # Targets and factories are of any type.
@@ -36,10 +35,10 @@ if TYPE_CHECKING:
     from typing import TypeAlias
 
 DefaultClassType: TypeAlias = type | None
-"""The type of a proxy's cached class: a class, or `None` for none cached."""
+"""The type of a proxy's default class: a class, or `None` for none."""
 DefaultHashType: TypeAlias = Exception | int | None
-"""The type of a proxy's cached hash: the hash, the `TypeError` of an
-unhashable target, or `None` for none cached."""
+"""The type of a proxy's default hash: the hash, the `TypeError` of an
+unhashable target, or `None` for none."""
 
 
 class _Unset:
@@ -66,14 +65,18 @@ class _ProxySlots:
 
 
 _members = _ProxySlots.__dict__
-get_factory: Callable[[Any], Any] = _members['__proxy_factory__'].__get__
-set_factory: Callable[[Any, Any], None] = _members['__proxy_factory__'].__set__
-_get_target: Callable[[Any], Any] = _members['__proxy_target__'].__get__
-set_target: Callable[[Any, Any], None] = _members['__proxy_target__'].__set__
-_get_class = _members['__proxy_default_class__'].__get__
-set_class: Callable[[Any, Any], None] = _members['__proxy_default_class__'].__set__
-_get_hash = _members['__proxy_default_hash__'].__get__
-set_hash: Callable[[Any, Any], None] = _members['__proxy_default_hash__'].__set__
+read_factory: Callable[[Any], Any] = _members['__proxy_factory__'].__get__
+write_factory: Callable[[Any, Any], None] = _members['__proxy_factory__'].__set__
+read_target: Callable[[Any], Any] = _members['__proxy_target__'].__get__
+write_target: Callable[[Any, Any], None] = _members['__proxy_target__'].__set__
+read_default_class: Callable[[Any], Any] = _members['__proxy_default_class__'].__get__
+write_default_class: Callable[[Any, Any], None] = _members[
+    '__proxy_default_class__'
+].__set__
+read_default_hash: Callable[[Any], Any] = _members['__proxy_default_hash__'].__get__
+write_default_hash: Callable[[Any, Any], None] = _members[
+    '__proxy_default_hash__'
+].__set__
 del _members
 
 
@@ -85,7 +88,7 @@ def is_proxy(value: object) -> bool:
 def peek(proxy: Any) -> Any:
     """The target, or `UNSET` if the proxy is unresolved. Never resolves."""
     try:
-        return _get_target(proxy)
+        return read_target(proxy)
     except AttributeError:  # never initialized
         return UNSET
 
@@ -97,149 +100,65 @@ def fill_target(proxy: Any) -> bool:
         Whether the slot was empty.
     """
     try:
-        _get_target(proxy)
+        read_target(proxy)
     except AttributeError:
-        set_target(proxy, UNSET)
+        write_target(proxy, UNSET)
         return True
     return False
 
 
 def unresolve(proxy: Any) -> None:
     """Drop the target: the next use calls the factory again."""
-    set_target(proxy, UNSET)
+    write_target(proxy, UNSET)
 
 
-def cached_class(proxy: Any) -> type | None:
-    """The cached class of the target, or `None`."""
+def default_class(proxy: Any) -> type | None:
+    """The default class of the target, or `None`."""
     try:
-        return _get_class(proxy)  # type: ignore[no-any-return]
+        return read_default_class(proxy)  # type: ignore[no-any-return]
     except AttributeError:  # never initialized
         return None
 
 
-def cached_hash(proxy: Any) -> int | Exception | None:
-    """The cached hash of the target (or its `TypeError`), or `None`."""
+def default_hash(proxy: Any) -> int | Exception | None:
+    """The default hash of the target (or its `TypeError`), or `None`."""
     try:
-        return _get_hash(proxy)  # type: ignore[no-any-return]
+        return read_default_hash(proxy)  # type: ignore[no-any-return]
     except AttributeError:  # never initialized
         return None
 
 
-def set_cached_class(proxy: Any, value: object) -> None:
-    """Cache the target's class; `None` caches nothing.
+def set_default_class(proxy: Any, value: object) -> None:
+    """Set the default class of the target; `None` sets none.
 
     Raises:
         TypeError: If `value` is neither a class nor `None`.
     """
-    if value is None or isinstance(value, type):
-        set_class(proxy, value)
-    else:
-        raise TypeError(
-            f'__proxy_default_class__ must be a class or None, not '
-            f'{type(value).__qualname__}.',
-        )
+    _check('__proxy_default_class__', value, type, 'a class')
+    write_default_class(proxy, value)
 
 
-def set_cached_hash(proxy: Any, value: object) -> None:
-    """Cache the target's hash (or its `TypeError`); `None` caches nothing.
+def set_default_hash(proxy: Any, value: object) -> None:
+    """Set the default hash of the target (or its `TypeError`); `None` sets none.
 
     Raises:
         TypeError: If `value` is not an int, an `Exception` or `None`.
     """
-    if value is None or isinstance(value, (int, Exception)):
-        set_hash(proxy, value)
-    else:
+    _check('__proxy_default_hash__', value, (int, Exception), 'an int, an Exception')
+    write_default_hash(proxy, value)
+
+
+def _check(name: str, value: object, kinds: Any, described: str) -> None:
+    if not (value is None or isinstance(value, kinds)):
         raise TypeError(
-            f'__proxy_default_hash__ must be an int, an Exception or None, not '
-            f'{type(value).__qualname__}.',
+            f'{name} must be {described} or None, not {type(value).__qualname__}.',
         )
 
 
 def cache_defaults(proxy: Any, target: object) -> None:
-    """Cache the class and hash of `target` in `proxy`."""
-    set_class(proxy, target.__class__)
+    """Set the default class and hash of `proxy` from `target`."""
+    write_default_class(proxy, target.__class__)
     try:
-        set_hash(proxy, hash(target))
+        write_default_hash(proxy, hash(target))
     except TypeError as error:
-        set_hash(proxy, error)
-
-
-# The properties. `__proxy_wrapped__` resolves and assigns through `resolve`
-# and `assign`, which the resolution module provides: they are looked up when
-# first needed, so that this module stays the bottom of the import graph.
-
-
-def _read_target(proxy: Any) -> Any:
-    target = peek(proxy)
-    if target is UNSET:
-        raise AttributeError(
-            f'{type(proxy).__name__!r} object has no attribute '
-            "'__proxy_target__' (the proxy is not resolved)",
-        )
-    return target
-
-
-def _delete_target(proxy: Any) -> None:
-    _read_target(proxy)  # deleting what is not there fails, as for any slot
-    unresolve(proxy)
-
-
-def _resolved(proxy: Any) -> bool:
-    return peek(proxy) is not UNSET
-
-
-def _wrapped(proxy: Any) -> Any:
-    # peek(), inlined: subclasses that override __proxy_wrapped__ reach this
-    # on every operation, through super().__proxy_wrapped__.
-    try:
-        target = _get_target(proxy)
-    except AttributeError:  # never initialized
-        target = UNSET
-    if target is UNSET:
-        from proxystore.proxy._resolution import resolve
-
-        target = resolve(proxy)
-    return target
-
-
-def _assign(proxy: Any, target: Any) -> None:
-    from proxystore.proxy._resolution import assign
-
-    assign(proxy, target)
-
-
-def _read_only(proxy: Any, *value: Any) -> None:
-    raise AttributeError("'__proxy_resolved__' is read-only")
-
-
-TARGET = property(
-    _read_target,
-    _assign,
-    _delete_target,
-    doc='The target; reading it on an unresolved proxy raises AttributeError.',
-)
-RESOLVED = property(
-    _resolved,
-    _read_only,
-    _read_only,
-    doc='Whether the proxy holds its target (read-only).',
-)
-WRAPPED = property(
-    _wrapped,
-    _assign,
-    _delete_target,
-    doc='The target, resolving the proxy if needed; set to replace it, '
-    'delete to make the proxy unresolved.',
-)
-DEFAULT_CLASS = property(
-    cached_class,
-    set_cached_class,
-    lambda proxy: set_cached_class(proxy, None),
-    doc='The class `isinstance` uses while the proxy is unresolved, or None.',
-)
-DEFAULT_HASH = property(
-    cached_hash,
-    set_cached_hash,
-    lambda proxy: set_cached_hash(proxy, None),
-    doc='The hash `hash()` uses while the proxy is unresolved, or None.',
-)
+        write_default_hash(proxy, error)

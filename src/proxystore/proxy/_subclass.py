@@ -31,13 +31,13 @@ from collections.abc import Callable
 from collections.abc import Mapping
 from typing import Any
 
-from proxystore.proxy import _slots
+from proxystore.proxy._forwarding import ATTRIBUTE_HOOKS
 from proxystore.proxy._forwarding import SLOT
+from proxystore.proxy._forwarding import TEMPLATE_NAMES
 from proxystore.proxy._forwarding import WRAPPED
 from proxystore.proxy._forwarding import compile_methods
 from proxystore.proxy._forwarding import forward
 from proxystore.proxy._forwarding import rules_of
-from proxystore.proxy._resolution import resolve
 
 __all__ = ['ProxyType', 'compile_forwarding']
 
@@ -62,8 +62,6 @@ _CLASS_METADATA = frozenset(
     }
 )
 """Names every class body defines: on instances they stay the target's."""
-
-_ATTRIBUTE_HOOKS = ('__getattribute__', '__setattr__', '__delattr__')
 
 _object_getattribute = object.__getattribute__
 
@@ -132,7 +130,7 @@ class _Root:
         The attribute hooks are left out: each subclass gets its own.
         """
         if self._wrapped is None:
-            rules = {k: v for k, v in self.rules.items() if k not in _ATTRIBUTE_HOOKS}
+            rules = {k: v for k, v in self.rules.items() if k not in ATTRIBUTE_HOOKS}
             self._wrapped = self._compile(
                 rules, WRAPPED, f'{self.cls.__qualname__}[wrapped]'
             )
@@ -151,7 +149,7 @@ class _Root:
         if has_dict:
             is_own += " or name in _object_getattribute(self, '__dict__')"
         return compile_methods(
-            {name: self.rules[name] for name in _ATTRIBUTE_HOOKS},
+            {name: self.rules[name] for name in ATTRIBUTE_HOOKS},
             template=WRAPPED if wrapped else SLOT,
             names=self.names,
             module=cls.__module__,
@@ -163,27 +161,16 @@ class _Root:
 
 def _names_for(root: type, names: Mapping[str, Any]) -> dict[str, Any]:
     """The templates' names (see `_forwarding`), with the operations' `names`."""
-    template_names = {
-        'Proxy': root,
-        '_UNSET': _slots.UNSET,
-        '_resolve': resolve,
-        '_get_target': _slots._get_target,  # pyright: ignore[reportPrivateUsage]
-        '_set_target': _slots.set_target,
-        '_peek': _slots.peek,
-        '_object_getattribute': _object_getattribute,
-        '_object_setattr': object.__setattr__,
-    }
+    template = {**TEMPLATE_NAMES, 'Proxy': root}
     clashes = sorted(
-        name
-        for name, value in names.items()
-        if template_names.get(name, value) is not value
+        name for name, value in names.items() if template.get(name, value) is not value
     )
     if clashes:
         raise ValueError(
             f'Names the forwarding templates use are given other values: '
             f'{", ".join(clashes)}.'
         )
-    return {**template_names, **names}
+    return {**template, **names}
 
 
 _root: _Root | None = None
