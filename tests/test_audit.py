@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -671,44 +672,41 @@ class Raising(logging.Handler):
         raise RuntimeError('a broken handler')
 
 
-def test_a_raising_handler_changes_no_outcome(monkeypatch: pytest.MonkeyPatch) -> None:
-    unraisable: list[Any] = []
-    monkeypatch.setattr(sys, 'unraisablehook', unraisable.append)
+@pytest.fixture
+def raising_handler() -> Iterator[None]:
+    """DEBUG logging of resolutions on, to a handler that raises."""
     logger = logging.getLogger('proxystore.proxy')
     handler = Raising()
     logger.addHandler(handler)
     previous = logger.level
     logger.setLevel(logging.DEBUG)
-    try:
-        ok = Proxy(Counting('fine'))
-        assert str(ok) == 'fine'
-        failing = Proxy(_fail)
-        with pytest.raises(ProxyResolveError) as info:
-            str(failing)
-        assert not isinstance(info.value.cause, RuntimeError)
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(previous)
+    yield
+    logger.removeHandler(handler)
+    logger.setLevel(previous)
+
+
+@pytest.mark.usefixtures('raising_handler')
+def test_a_raising_handler_changes_no_outcome(monkeypatch: pytest.MonkeyPatch) -> None:
+    unraisable: list[Any] = []
+    monkeypatch.setattr(sys, 'unraisablehook', unraisable.append)
+    ok = Proxy(Counting('fine'))
+    assert str(ok) == 'fine'
+    failing = Proxy(_fail)
+    with pytest.raises(ProxyResolveError) as info:
+        str(failing)
+    assert not isinstance(info.value.cause, RuntimeError)
     assert ok.__proxy_factory__.calls == 1  # resolved once, and stays so
     assert is_resolved(ok)
     assert [type(u.exc_value) for u in unraisable] == [RuntimeError, RuntimeError]
 
 
+@pytest.mark.usefixtures('raising_handler')
 def test_errors_while_reporting_reach_the_default_unraisable_hook(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # The interpreter's own hook accepts only its own type of argument.
     monkeypatch.setattr(sys, 'unraisablehook', sys.__unraisablehook__)
-    logger = logging.getLogger('proxystore.proxy')
-    handler = Raising()
-    logger.addHandler(handler)
-    previous = logger.level
-    logger.setLevel(logging.DEBUG)
-    try:
-        assert Proxy(lambda: 42) + 1 == 43
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(previous)
+    assert Proxy(lambda: 42) + 1 == 43
     err = capsys.readouterr().err
     assert 'Exception ignored while reporting a proxy resolution:' in err
     assert 'RuntimeError: a broken handler' in err
