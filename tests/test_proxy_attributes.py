@@ -7,6 +7,7 @@ with `super()` in a subclass: all three must agree.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -282,3 +283,68 @@ def test_deleting_a_default_clears_it() -> None:
     object.__delattr__(proxy, '__proxy_default_hash__')
     assert proxy.__proxy_default_class__ is None
     assert proxy.__proxy_default_hash__ is None
+
+
+# The factory and the defaults share one slot (see _slots): each reads and
+# changes as if it had its own, except that deleting the factory drops them.
+
+
+@pytest.mark.parametrize('write', WRITERS)
+def test_the_factory_and_the_defaults_change_apart(write: Any) -> None:
+    def first() -> str:
+        return 'x'
+
+    def second() -> str:
+        return 'y'
+
+    proxy = Viewed(first, cache_defaults=True, target='x')
+    del proxy.__proxy_wrapped__
+    assert proxy.__proxy_factory__ is first
+    write(proxy, '__proxy_factory__', second)
+    assert get_factory(proxy) is second
+    assert proxy.__proxy_default_class__ is str
+    assert proxy.__proxy_default_hash__ == hash('x')
+    write(proxy, '__proxy_default_hash__', None)
+    assert proxy.__proxy_factory__ is second
+    assert proxy.__proxy_default_class__ is str
+    assert not is_resolved(proxy)
+    assert extract(proxy) == 'y'
+
+
+def test_a_proxy_without_defaults_pickles_as_a_new_one() -> None:
+    proxy = Proxy(_value, cache_defaults=True, target=1)
+    proxy.__proxy_default_class__ = None
+    proxy.__proxy_default_hash__ = None
+    assert proxy.__reduce_ex__(2) == (Proxy, (_value,))
+
+
+def test_deleting_the_factory_drops_the_defaults() -> None:
+    proxy = Proxy(_value, cache_defaults=True, target=1)
+    del proxy.__proxy_factory__
+    assert proxy.__proxy_default_class__ is None
+    assert proxy.__proxy_default_hash__ is None
+    with pytest.raises(TypeError, match='not initialized'):
+        proxy.__reduce_ex__(2)
+
+
+def test_defaults_set_on_a_proxy_never_initialized_wait_for_its_factory() -> None:
+    proxy = Proxy.__new__(Proxy)
+    proxy.__proxy_default_class__ = int
+    assert proxy.__proxy_default_class__ is int
+    assert isinstance(proxy, int)  # the default answers; nothing resolves
+    with pytest.raises(AttributeError):
+        proxy.__proxy_factory__
+    proxy.__proxy_factory__ = _value
+    assert proxy.__proxy_default_class__ is int
+    assert extract(proxy) == 1
+
+
+def test_an_unresolved_proxy_is_as_small_as_two_slots() -> None:
+    class TwoSlots:
+        __slots__ = ('__weakref__', 'factory', 'target')
+
+    assert sys.getsizeof(Proxy(_value)) == sys.getsizeof(TwoSlots())
+
+
+def _value() -> int:
+    return 1

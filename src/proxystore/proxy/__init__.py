@@ -64,11 +64,10 @@ from proxystore.proxy._locker import ProxyLocker
 from proxystore.proxy._slots import UNSET as _UNSET
 from proxystore.proxy._slots import DefaultClassType
 from proxystore.proxy._slots import DefaultHashType
+from proxystore.proxy._slots import Defaults as _Defaults
 from proxystore.proxy._slots import _ProxySlots
 from proxystore.proxy._slots import peek as _peek
 from proxystore.proxy._slots import read_factory as _read_factory
-from proxystore.proxy._slots import write_default_class as _write_default_class
-from proxystore.proxy._slots import write_default_hash as _write_default_hash
 from proxystore.proxy._slots import write_factory as _write_factory
 from proxystore.proxy._slots import write_target as _write_target
 from proxystore.proxy._subclass import ProxyType
@@ -159,7 +158,7 @@ class Proxy(_ProxySlots, Generic[T], metaclass=ProxyType):
     Attributes:
         __proxy_factory__: The factory. Any value may be assigned (resolving
             then fails with `ProxyResolveError` if it is not callable);
-            deleting it leaves the proxy uninitialized.
+            deleting it leaves the proxy uninitialized, without defaults.
         __proxy_target__: The target; reading it on an unresolved proxy raises
             `AttributeError`.
         __proxy_resolved__: Whether the proxy holds its target (read-only).
@@ -196,16 +195,17 @@ class Proxy(_ProxySlots, Generic[T], metaclass=ProxyType):
             raise TypeError(
                 f'Factory must be callable, not {type(factory).__qualname__}.',
             )
-        _write_factory(self, factory)
-        _write_target(self, _UNSET if target is None else target)
-        if cache_defaults and target is not None:
-            _slots.cache_defaults(self, target)
-        else:  # every slot written: pickling the new proxy raises nothing
-            _write_default_class(self, None)
-            _write_default_hash(self, None)
+        if target is None:  # the common case, in two slot writes (see _slots)
+            _write_factory(self, factory)
+            _write_target(self, _UNSET)
+            return
+        _write_target(self, target)
+        if cache_defaults:
+            _write_factory(self, _Defaults(factory, *_slots.defaults_of(target)))
+        else:
+            _write_factory(self, factory)
 
-    # The proxy's own attributes (see _attributes): the factory's slot as it is,
-    # properties for the rest.
+    # The proxy's own attributes: properties (see _attributes).
     __proxy_factory__: FactoryType[T]
     __proxy_target__: T
     __proxy_resolved__: bool
@@ -213,6 +213,7 @@ class Proxy(_ProxySlots, Generic[T], metaclass=ProxyType):
     __proxy_default_class__: DefaultClassType
     __proxy_default_hash__: DefaultHashType
     if not TYPE_CHECKING:
+        __proxy_factory__ = _attributes.proxy_factory
         __proxy_target__ = _attributes.proxy_target
         __proxy_resolved__ = _attributes.proxy_resolved
         __proxy_wrapped__ = _attributes.proxy_wrapped
@@ -260,7 +261,7 @@ class Proxy(_ProxySlots, Generic[T], metaclass=ProxyType):
     def __repr__(self) -> str:
         name = type(self).__name__
         try:
-            factory = repr(_read_factory(self))
+            factory = repr(_slots.factory_of(self))
         except AttributeError:
             factory = '<missing>'
         target = _peek(self)
@@ -273,14 +274,17 @@ class Proxy(_ProxySlots, Generic[T], metaclass=ProxyType):
 
     def __reduce__(self) -> tuple[Any, ...]:
         try:
-            factory = _read_factory(self)
+            factory = _read_factory(self)  # one read: the defaults with it
+            default_class = default_hash = None
+            if type(factory) is _Defaults:
+                default_class = factory.default_class
+                default_hash = factory.default_hash
+                factory = factory.factory
         except AttributeError:
             raise TypeError(
                 'Cannot pickle a proxy that is not initialized: '
                 '__proxy_factory__ is missing.',
             ) from None
-        default_class = _slots.default_class(self)
-        default_hash = _slots.default_hash(self)
         cls = type(self)
         if cls is Proxy:
             if default_class is None and default_hash is None:
@@ -551,8 +555,7 @@ def _proxy_trampoline(
     `__proxy_default_*__` attributes check it.
     """
     proxy = Proxy(factory)
-    _slots.set_default_class(proxy, default_class)
-    _slots.set_default_hash(proxy, default_hash)
+    _slots.set_defaults(proxy, default_class, default_hash)
     return proxy
 
 
@@ -581,8 +584,7 @@ def _restore(
     proxy = cls.__new__(cls)
     _write_factory(proxy, factory)
     _write_target(proxy, _UNSET)
-    _slots.set_default_class(proxy, default_class)
-    _slots.set_default_hash(proxy, default_hash)
+    _slots.set_defaults(proxy, default_class, default_hash)
     for name, value in (state or {}).items():
         if name in _OWN_NAMES:
             raise TypeError(f'Cannot restore a proxy with state for {name!r}.')

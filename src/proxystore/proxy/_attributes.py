@@ -1,8 +1,8 @@
 """The proxy's own `__proxy_*` attributes, as properties over its slots.
 
 `Proxy` declares the six public `__proxy_*` names as class attributes: the
-slot of `__proxy_factory__` as it is, and the properties below for the
-others, so that `UNSET` and empty slots never show. `__proxy_wrapped__`
+properties below, so that `UNSET`, empty slots and the `Defaults` that a
+factory slot may hold never show. `__proxy_wrapped__`
 resolves the proxy and assigns its target, through `_resolution`: these
 properties sit above it, and `_slots` below it is storage only.
 """
@@ -23,6 +23,7 @@ from proxystore.proxy._slots import UNSET
 __all__ = [
     'proxy_default_class',
     'proxy_default_hash',
+    'proxy_factory',
     'proxy_resolved',
     'proxy_target',
     'proxy_wrapped',
@@ -67,6 +68,12 @@ def _read_only(proxy: Any, *value: Any) -> None:
     raise AttributeError("'__proxy_resolved__' is read-only")
 
 
+proxy_factory = property(
+    _slots.factory_of,
+    _slots.set_factory,
+    _slots.delete_factory,
+    doc='The factory; deleting it leaves the proxy uninitialized, without defaults.',
+)
 proxy_target = property(
     _target,
     assign,

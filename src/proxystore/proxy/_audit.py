@@ -439,7 +439,7 @@ _factory_reprs.maxother = 200
 
 def _factory_repr(proxy: Any) -> str:
     try:
-        factory = _slots.read_factory(proxy)
+        factory = _slots.factory_of(proxy)
     except AttributeError:
         return '<missing>'
     return _factory_reprs.repr(factory)  # which answers for a repr that fails

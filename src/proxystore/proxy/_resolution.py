@@ -57,6 +57,7 @@ from proxystore.proxy._record import end
 from proxystore.proxy._record import end_others_after_fork
 from proxystore.proxy._record import wait_for
 from proxystore.proxy._slots import UNSET
+from proxystore.proxy._slots import Defaults
 
 __all__ = ['ProxyResolveError', 'assign', 'extract']
 
@@ -112,6 +113,8 @@ def extract(proxy: Any) -> Any:  # noqa: PLR0912 - one frame (see the docstring)
                     target = _read_target(proxy)
                     if target is UNSET:
                         factory = _read_factory(proxy)
+                        if type(factory) is Defaults:
+                            factory = factory.factory
                         result = factory() if watch is None else watch.call(factory)
                         if result is proxy:
                             raise _ReturnedItself
@@ -217,7 +220,7 @@ def assign(proxy: Any, target: Any) -> None:
 def _factory_error(proxy: Any, error: Exception) -> ProxyResolveError:
     """The error of a resolution whose factory failed with `error`."""
     try:
-        factory = _read_factory(proxy)
+        factory = _slots.factory_of(proxy)
     except AttributeError:
         return ProxyResolveError(
             'Proxy is not initialized: __proxy_factory__ is missing.',

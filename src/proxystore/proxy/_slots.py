@@ -1,25 +1,32 @@
 """The proxy's storage: its slots, and the functions that read and write them.
 
-A proxy keeps four slots, defined by `_ProxySlots`, a private base class of
-`Proxy`:
+A proxy keeps two slots, defined by `_ProxySlots`, a private base class of
+`Proxy`, and a weak reference slot:
 
-- `__proxy_factory__`: the factory. Empty only on a proxy that was never
-  initialized (made with `Proxy.__new__`) or whose factory was deleted.
+- `__proxy_factory__`: the factory, or, for a proxy with a default class or
+  hash (see `cache_defaults`), a `Defaults` that holds the factory and both
+  defaults. Empty only on a proxy that was never initialized (made with
+  `Proxy.__new__`) or whose factory was deleted.
 - `__proxy_target__`: the target, or `UNSET` while the proxy is unresolved.
   The constructor writes `UNSET`, so that a first use costs a comparison
   rather than a raised exception; the slot is empty only on a proxy that never
   went through the constructor, and `peek` reads that as `UNSET` too.
-- `__proxy_default_class__`, `__proxy_default_hash__`: the target's default
-  class and hash (see `cache_defaults`), or `None` for none. The constructor
-  writes both, so that pickling a new proxy, its most common first use, reads
-  them without a raised exception; they are empty only on a proxy that never
-  went through the constructor, which reads as `None` too.
+
+Two slots, not four: each slot the constructor writes costs a call of a
+member descriptor's method (about 800 instructions), and most proxies have no
+defaults. Pickling a new proxy, its most common first use, reads one slot.
 
 `read_*` and `write_*` are the member descriptors' C methods: no
 `__getattribute__` or subclass property can intercept them, and they raise
 `AttributeError` on an empty slot. The other functions never raise for an
-empty slot. This module is storage only: the `__proxy_*` attributes that
-users see, which may resolve, are properties defined above it (`_attributes`).
+empty slot. A `Defaults` is never changed: setting a default or the factory
+of a proxy that has defaults stores a new one, so a reader sees both
+defaults of one moment. Two threads that set the factory or a default of the
+same proxy at once may lose one of the two settings (as two assignments of
+one attribute would): set them before the proxy is shared.
+
+This module is storage only: the `__proxy_*` attributes that users see,
+which may resolve, are properties defined above it (`_attributes`).
 """
 
 # Targets and factories are of any type.
@@ -55,29 +62,32 @@ UNSET: Any = _Unset()
 class _ProxySlots:
     """The proxy's storage, in a base class so `super(Proxy, proxy)` sees it."""
 
-    __slots__ = (
-        '__proxy_default_class__',
-        '__proxy_default_hash__',
-        '__proxy_factory__',
-        '__proxy_target__',
-        '__weakref__',
-    )
+    __slots__ = ('__proxy_factory__', '__proxy_target__', '__weakref__')
 
 
 _members = _ProxySlots.__dict__
 read_factory: Callable[[Any], Any] = _members['__proxy_factory__'].__get__
 write_factory: Callable[[Any, Any], None] = _members['__proxy_factory__'].__set__
+delete_factory: Callable[[Any], None] = _members['__proxy_factory__'].__delete__
 read_target: Callable[[Any], Any] = _members['__proxy_target__'].__get__
 write_target: Callable[[Any, Any], None] = _members['__proxy_target__'].__set__
-read_default_class: Callable[[Any], Any] = _members['__proxy_default_class__'].__get__
-write_default_class: Callable[[Any, Any], None] = _members[
-    '__proxy_default_class__'
-].__set__
-read_default_hash: Callable[[Any], Any] = _members['__proxy_default_hash__'].__get__
-write_default_hash: Callable[[Any, Any], None] = _members[
-    '__proxy_default_hash__'
-].__set__
 del _members
+
+
+class Defaults:
+    """What the factory slot holds for a proxy with a default class or hash."""
+
+    __slots__ = ('default_class', 'default_hash', 'factory')
+
+    def __init__(
+        self,
+        factory: Any,
+        default_class: DefaultClassType,
+        default_hash: DefaultHashType,
+    ) -> None:
+        self.factory = factory
+        self.default_class = default_class
+        self.default_hash = default_hash
 
 
 def is_proxy(value: object) -> bool:
@@ -112,20 +122,75 @@ def unresolve(proxy: Any) -> None:
     write_target(proxy, UNSET)
 
 
-def default_class(proxy: Any) -> type | None:
+def factory_of(proxy: Any) -> Any:
+    """The factory of a proxy.
+
+    Raises:
+        AttributeError: If the proxy has none.
+    """
+    factory = read_factory(proxy)
+    if type(factory) is Defaults:
+        return factory.factory  # an empty slot raises AttributeError too
+    return factory
+
+
+def set_factory(proxy: Any, factory: Any) -> None:
+    """Set the factory of a proxy, keeping its defaults."""
+    defaults = _defaults(proxy)
+    if defaults is None:
+        write_factory(proxy, factory)
+    else:
+        write_factory(
+            proxy,
+            Defaults(factory, defaults.default_class, defaults.default_hash),
+        )
+
+
+def _defaults(proxy: Any) -> Defaults | None:
+    try:
+        held = read_factory(proxy)
+    except AttributeError:  # never initialized
+        return None
+    return held if type(held) is Defaults else None
+
+
+def default_class(proxy: Any) -> DefaultClassType:
     """The default class of the target, or `None`."""
-    try:
-        return read_default_class(proxy)  # type: ignore[no-any-return]
-    except AttributeError:  # never initialized
-        return None
+    defaults = _defaults(proxy)
+    return None if defaults is None else defaults.default_class
 
 
-def default_hash(proxy: Any) -> int | Exception | None:
+def default_hash(proxy: Any) -> DefaultHashType:
     """The default hash of the target (or its `TypeError`), or `None`."""
+    defaults = _defaults(proxy)
+    return None if defaults is None else defaults.default_hash
+
+
+def set_defaults(proxy: Any, default_class: object, default_hash: object) -> None:
+    """Set both defaults of a proxy (`None` for none).
+
+    Raises:
+        TypeError: If `default_class` is neither a class nor `None`, or
+            `default_hash` is not an int, an `Exception` or `None`.
+    """
+    _check('__proxy_default_class__', default_class, type, 'a class')
+    _check(
+        '__proxy_default_hash__',
+        default_hash,
+        (int, Exception),
+        'an int, an Exception',
+    )
+    none = default_class is None and default_hash is None
     try:
-        return read_default_hash(proxy)  # type: ignore[no-any-return]
-    except AttributeError:  # never initialized
-        return None
+        factory = factory_of(proxy)
+    except AttributeError:  # never initialized: the defaults, without it
+        if none:
+            return
+        held = Defaults(None, default_class, default_hash)  # type: ignore[arg-type]
+        del held.factory
+    else:
+        held = factory if none else Defaults(factory, default_class, default_hash)  # type: ignore[arg-type]
+    write_factory(proxy, held)
 
 
 def set_default_class(proxy: Any, value: object) -> None:
@@ -134,8 +199,7 @@ def set_default_class(proxy: Any, value: object) -> None:
     Raises:
         TypeError: If `value` is neither a class nor `None`.
     """
-    _check('__proxy_default_class__', value, type, 'a class')
-    write_default_class(proxy, value)
+    set_defaults(proxy, value, default_hash(proxy))
 
 
 def set_default_hash(proxy: Any, value: object) -> None:
@@ -144,8 +208,7 @@ def set_default_hash(proxy: Any, value: object) -> None:
     Raises:
         TypeError: If `value` is not an int, an `Exception` or `None`.
     """
-    _check('__proxy_default_hash__', value, (int, Exception), 'an int, an Exception')
-    write_default_hash(proxy, value)
+    set_defaults(proxy, default_class(proxy), value)
 
 
 def _check(name: str, value: object, kinds: Any, described: str) -> None:
@@ -155,10 +218,10 @@ def _check(name: str, value: object, kinds: Any, described: str) -> None:
         )
 
 
-def cache_defaults(proxy: Any, target: object) -> None:
-    """Set the default class and hash of `proxy` from `target`."""
-    write_default_class(proxy, target.__class__)
+def defaults_of(target: object) -> tuple[type, int | Exception]:
+    """The default class and hash that `target` gives a proxy."""
+    cls = target.__class__
     try:
-        write_default_hash(proxy, hash(target))
+        return cls, hash(target)
     except TypeError as error:
-        write_default_hash(proxy, error)
+        return cls, error
