@@ -542,11 +542,84 @@ def test_crossover_is_the_size_from_which_the_proxy_stays_faster(bench: Any) -> 
     }
     report = bench.scaling_report
     one, eight = report.crossovers(results)
-    assert one.startswith('With 1 task, the proxy never paid off up to 1 GB')
+    assert one.startswith(
+        'With 1 task, the proxy was faster than passing by value at no size up to 1 GB'
+    )
     assert eight.startswith('With 8 tasks, the proxy pays off between 1 kB and 1 MB')
     rows = report.transfer_table(results, 'wall_s').splitlines()
     assert '| 1 GB | 8 | skipped | 1 s |' in rows
     assert '| 1 MB | 8 | 50 ms | 10 ms |' in rows
+
+
+def test_crossover_names_the_sizes_where_the_proxy_lost_after_it(bench: Any) -> None:
+    sizes = [10**3, 10**6, 10**8, 10**9]
+    value = {10**3: 0.001, 10**6: 0.015, 10**8: 0.72, 10**9: 11.0}
+    ours = {10**3: 0.003, 10**6: 0.007, 10**8: 0.77, 10**9: 5.0}
+    records = [_transfer_record('value', n, {1: t}) for n, t in value.items()]
+    records += [_transfer_record('ours', n, {1: t}) for n, t in ours.items()]
+    results = {
+        'settings': {'sizes': sizes, 'tasks': [1], 'workers': 2},
+        'transfer': records,
+    }
+    # Faster at 1 MB and 1 GB, slower at 100 MB between them: the crossover
+    # is 1 MB, and 100 MB is named, not hidden by a later crossover.
+    (one,) = bench.scaling_report.crossovers(results)
+    assert one == (
+        'With 1 task, the proxy pays off between 1 kB and 1 MB: 7 ms against '
+        '15 ms at 1 MB, 5 s against 11 s at 1 GB; except at 100 MB, where it '
+        'took 770 ms against 720 ms by value.'
+    )
+
+
+def test_snippets_are_the_report_s_parts(bench: Any, tmp_path: Path) -> None:
+    records = [
+        _transfer_record(contender, n, {1: wall, 8: wall * 8})
+        for contender, wall in (('value', 0.002), ('ours', 0.004))
+        for n in (10**6, 10**7)
+    ]
+    results = {
+        'machine': {
+            'cpu': 'cpu',
+            'cores': 2,
+            'system': 'Linux',
+            'memory_gib': 1.0,
+            'load': [0.5, 0.5, 0.5],
+            'load_end': [1.5, 1.0, 0.5],
+        },
+        'settings': {
+            'sizes': [10**6, 10**7],
+            'tasks': [1, 8],
+            'workers': 2,
+            'repeats': 1,
+            'transfer_seconds': 12.0,
+        },
+        'transfer': [
+            {
+                **r,
+                'runs': [{**run, 'parent_peak': r['nbytes']} for run in r['runs']],
+                'load_before': [0.5, 0, 0],
+                'load_after': [2.0, 0, 0],
+            }
+            for r in records
+        ],
+        'proxies': [],
+    }
+    bench.scaling_report.write_outputs(results, tmp_path)
+    report = (tmp_path / 'scaling.md').read_text()
+    parts = {p.stem: p.read_text() for p in (tmp_path / 'snippets').iterdir()}
+    assert set(parts) == {
+        'run',
+        'crossover',
+        'wall_s',
+        'pickled_per_task',
+        'parent_peak',
+        'worker_peak',
+    }
+    for part in parts.values():
+        assert part.strip() in report
+    assert '0.50 as it started and 1.50 as it ended' in parts['run']
+    assert 'median 1.25, 0.50 to 2.00' in parts['run']
+    assert 'The run took 12 s for its transfer part.' in parts['run']
 
 
 @pytest.mark.subprocess
@@ -633,3 +706,30 @@ def test_dask_contender_scatters_once(tmp_path: Path) -> None:
     # Scattered once, shared by the tasks.
     assert runs[4]['pickled_per_task'] == pytest.approx(runs[1]['pickled_per_task'] / 4)
     assert all(run['wall_s'] > 0 for run in runs.values())
+
+
+METHOD_PAGE = BENCHMARKS.parent / 'docs' / 'design' / 'benchmarks.md'
+
+
+def _section(text: str, heading: str) -> str:
+    """The text under `heading` (a level-two heading) up to the next one."""
+    start = text.index(f'\n{heading}\n') + len(heading) + 2
+    end = text.find('\n## ', start)
+    return text[start : end if end >= 0 else None]
+
+
+def test_method_page_states_the_targets_of_targets_py(bench: Any) -> None:
+    section = _section(METHOD_PAGE.read_text(), '## Targets')
+    listed = [line[2:] for line in section.splitlines() if line.startswith('- ')]
+    assert listed == [goal.statement for goal in bench.targets.TARGETS]
+
+
+def test_target_statements_state_their_limits(bench: Any) -> None:
+    targets = bench.targets
+    for goal in targets.TARGETS:
+        if goal.kind in ('ratio', 'geomean'):
+            assert f'at most {goal.limit:g}' in goal.statement
+        if goal.kind == 'overhead':
+            for name, share in targets.OVERHEAD_SHARE.items():
+                if name in goal.ops:
+                    assert f'{share:g} of it on {name}' in goal.statement
