@@ -172,8 +172,8 @@ def crossovers(results: dict[str, Any], proxy: str = 'ours') -> list[str]:
     The crossover is the smallest size at which the proxy's median is below
     the by-value median and stays below it at most of the sizes from there
     on; a larger size at which it is not is named as an exception, with both
-    medians and whether their spreads overlap (then the run cannot tell the
-    two apart there).
+    medians. Where the spreads (lowest to highest) of the two overlap, the
+    run cannot tell them apart, and the sentence says so.
     """
     figures = transfer_figures(results)
     sizes = results['settings']['sizes']
@@ -206,6 +206,7 @@ def crossovers(results: dict[str, Any], proxy: str = 'ours') -> list[str]:
             return (
                 f'{seconds_text(ours[0])} against {seconds_text(value[0])} '
                 f'at {size_text(n)}'
+                + (' (their spreads overlap)' if _overlap(ours, value) else '')
             )
 
         if first is None:
@@ -239,6 +240,17 @@ def crossovers(results: dict[str, Any], proxy: str = 'ours') -> list[str]:
                 f'{seconds_text(value[0])} by value'
                 + (' (their spreads overlap)' if _overlap(ours, value) else '')
                 for n, ours, value in losses
+            )
+        close = [
+            p
+            for p, won in zip(pairs[first:], wins[first:], strict=True)
+            if won and _overlap(p[1], p[2]) and p is not at and p is not largest
+        ]
+        if close:
+            sentence += '; the spreads overlap at ' + ', '.join(
+                f'{size_text(n)} ({seconds_text(ours[0])} against '
+                f'{seconds_text(value[0])})'
+                for n, ours, value in close
             )
         sentences.append(sentence + '.')
     return sentences

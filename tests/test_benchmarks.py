@@ -733,3 +733,59 @@ def test_target_statements_state_their_limits(bench: Any) -> None:
             for name, share in targets.OVERHEAD_SHARE.items():
                 if name in goal.ops:
                     assert f'{share:g} of it on {name}' in goal.statement
+
+
+ROOT = BENCHMARKS.parent
+SCALING = BENCHMARKS / 'results' / 'scaling-3.12'
+
+
+def test_scaling_snippets_are_the_committed_run_s(bench: Any, tmp_path: Path) -> None:
+    # The performance page includes these files: they must be what the
+    # report makes of the committed results, not edited by hand.
+    results = json.loads((SCALING / 'scaling.json').read_text())
+    for name, part in bench.scaling_report.snippets(results).items():
+        assert (SCALING / 'snippets' / f'{name}.md').read_text() == part + '\n', name
+
+
+def _example_rows() -> dict[str, list[str]]:
+    """The two ways of the example's output as the README shows it."""
+    readme = (ROOT / 'README.md').read_text()
+    rows = {}
+    for line in readme.splitlines():
+        if line.startswith(('by value ', 'by proxy ')):
+            words = line.split()[2:]
+            rows[line[:8]] = [
+                f'{a} {b}' for a, b in zip(words[::2], words[1::2], strict=True)
+            ]
+    assert set(rows) == {'by value', 'by proxy'}
+    return rows
+
+
+def test_performance_page_compares_the_example_with_the_study(bench: Any) -> None:
+    page = (ROOT / 'docs' / 'performance.md').read_text()
+    section = page[page.index("### The home page's example and the study") :]
+    table = {
+        cells[0]: cells[1:]
+        for line in section.split('\n\n')[2].splitlines()[2:]
+        for cells in [[c.strip() for c in line.strip('|').split('|')]]
+    }
+    report = bench.scaling_report
+    figures = report.transfer_figures(
+        json.loads((SCALING / 'scaling.json').read_text())
+    )
+    example = _example_rows()
+    measures = {
+        'bytes pickled per task': ('pickled_per_task', report.size_text),
+        'wall time': ('wall_s', report.seconds_text),
+        "parent's peak": ('parent_peak', report.size_text),
+        "largest worker's peak": ('worker_peak', report.size_text),
+    }
+    assert list(table) == list(measures)
+    for column, (name, (measure, text)) in enumerate(measures.items()):
+        study = [text(figures[(c, 10**8, 8)][measure][0]) for c in ('value', 'ours')]
+        assert table[name] == [
+            example['by value'][column],
+            study[0],
+            example['by proxy'][column],
+            study[1],
+        ]
