@@ -789,3 +789,38 @@ def test_performance_page_compares_the_example_with_the_study(bench: Any) -> Non
             example['by proxy'][column],
             study[1],
         ]
+
+
+def test_performance_page_claims_hold_for_the_committed_run(bench: Any) -> None:
+    # The sentences the page writes by hand about the scaling run, each
+    # checked against the run's figures: a new run that breaks one fails
+    # here, and the sentence must then change.
+    report = bench.scaling_report
+    results = json.loads((SCALING / 'scaling.json').read_text())
+    figures = report.transfer_figures(results)
+    # The prose as one line: its wrapping does not matter.
+    page = ' '.join((ROOT / 'docs' / 'performance.md').read_text().split())
+    cases = [
+        (n, t)
+        for n in results['settings']['sizes']
+        for t in results['settings']['tasks']
+    ]
+    assert "the gaps between their two lines are the machine's noise" in page
+    for n, tasks in cases:
+        ours, ps = (figures[(c, n, tasks)]['wall_s'] for c in ('ours', 'proxystore'))
+        assert report._overlap(ours, ps), (n, tasks)
+    assert 'each task carries a pickle of under 200 bytes' in page
+    assert 'a median of 0 B at every size' in page
+    for n, tasks in cases:
+        assert figures[('ours', n, tasks)]['pickled_per_task'][2] < 200
+        assert figures[('ours', n, tasks)]['parent_peak'][0] == 0
+    assert "from 100 MB on the parent's peak grew by two pickles" in page
+    for n, tasks in cases:
+        if n >= 10**8 and ('value', n, tasks) in figures:
+            peak = figures[('value', n, tasks)]['parent_peak'][0]
+            assert peak == pytest.approx(2 * n, rel=0.01), (n, tasks)
+    assert 'the slowest of the five in every row up to 1 MB' in page
+    for n, tasks in cases:
+        if n <= 10**6:
+            walls = {c: figures[(c, n, tasks)]['wall_s'][0] for c in report.LABELS}
+            assert max(walls, key=walls.__getitem__) == 'dask', (n, tasks)
