@@ -1,8 +1,10 @@
 """The scaling runs' report: tables, log-log charts and the measured crossover.
 
 Every figure is the median over the repeats, with the spread (lowest to
-highest) beside it. `write_outputs` writes `scaling.json`, `scaling.md` and
-the charts under `img/`, which the markdown links to as `img/<name>.png`.
+highest) beside it. `write_outputs` writes `scaling.json`, `scaling.md`,
+the charts under `img/` (which the markdown links to as `img/<name>.png`) and
+each table and list of sentences on its own under `snippets/`, which the
+performance page includes.
 """
 
 from __future__ import annotations
@@ -159,8 +161,20 @@ def transfer_chart(results: dict[str, Any], measure: str, path: Path) -> bool:
     )
 
 
+def _overlap(a: Spread, b: Spread) -> bool:
+    """Whether two spreads (lowest to highest) share any value."""
+    return a[1] <= b[2] and b[1] <= a[2]
+
+
 def crossovers(results: dict[str, Any], proxy: str = 'ours') -> list[str]:
-    """Sentences: from what payload size `proxy` beats passing by value."""
+    """Sentences: from what payload size `proxy` beats passing by value.
+
+    The crossover is the smallest size at which the proxy's median is below
+    the by-value median and stays below it at most of the sizes from there
+    on; a larger size at which it is not is named as an exception, with both
+    medians. Where the spreads (lowest to highest) of the two overlap, the
+    run cannot tell them apart, and the sentence says so.
+    """
     figures = transfer_figures(results)
     sizes = results['settings']['sizes']
     sentences = []
@@ -176,38 +190,69 @@ def crossovers(results: dict[str, Any], proxy: str = 'ours') -> list[str]:
         ]
         if not pairs:
             continue
-        # The smallest size from which the proxy is faster at every larger size.
-        wins = [n for n, ours, value in pairs if ours[0] < value[0]]
-        first = None
-        for i in range(len(pairs)):
-            if all(m in wins for m, _, _ in pairs[i:]):
-                first = i
-                break
-        largest = pairs[-1]
-        times = (
-            f'{seconds_text(largest[1][0])} against {seconds_text(largest[2][0])} '
-            f'at {size_text(largest[0])}'
+        wins = [ours[0] < value[0] for _, ours, value in pairs]
+        first = next(
+            (
+                i
+                for i in range(len(pairs))
+                if wins[i] and 2 * sum(wins[i:]) > len(wins) - i
+            ),
+            None,
         )
         label = f'{tasks} task{"s" if tasks > 1 else ""}'
-        if first is None:
-            sentences.append(
-                f'With {label}, the proxy never paid off up to '
-                f'{size_text(largest[0])} ({times}).'
+
+        def versus(pair: tuple[int, Spread, Spread]) -> str:
+            n, ours, value = pair
+            return (
+                f'{seconds_text(ours[0])} against {seconds_text(value[0])} '
+                f'at {size_text(n)}'
+                + (' (their spreads overlap)' if _overlap(ours, value) else '')
             )
-        elif first == 0:
+
+        if first is None:
+            won = [versus(p) for p, w in zip(pairs, wins, strict=True) if w]
             sentences.append(
-                f'With {label}, the proxy was faster at every size measured, '
-                f'from {size_text(pairs[0][0])} ({times}).'
+                f'With {label}, the proxy was faster than passing by value '
+                + (f'only at {"; ".join(won)}' if won else 'at no size')
+                + f' up to {size_text(pairs[-1][0])} ({versus(pairs[-1])}).'
+            )
+            continue
+        at, largest = pairs[first], pairs[-1]
+        if first == 0:
+            sentence = (
+                f'With {label}, the proxy was faster than passing by value at '
+                f'every size from {size_text(at[0])}'
             )
         else:
-            below, at = pairs[first - 1], pairs[first]
-            then = '' if at is largest else f', and {times}'
-            sentences.append(
-                f'With {label}, the proxy pays off between {size_text(below[0])} '
-                f'and {size_text(at[0])}: at {size_text(at[0])} it took '
-                f'{seconds_text(at[1][0])} against {seconds_text(at[2][0])} '
-                f'by value{then}.'
+            sentence = (
+                f'With {label}, the proxy pays off between '
+                f'{size_text(pairs[first - 1][0])} and {size_text(at[0])}'
             )
+        sentence += f': {versus(at)}'
+        if largest is not at:
+            sentence += f', {versus(largest)}'
+        losses = [
+            p for p, won in zip(pairs[first:], wins[first:], strict=True) if not won
+        ]
+        if losses:
+            sentence += '; except at ' + ', '.join(
+                f'{size_text(n)}, where it took {seconds_text(ours[0])} against '
+                f'{seconds_text(value[0])} by value'
+                + (' (their spreads overlap)' if _overlap(ours, value) else '')
+                for n, ours, value in losses
+            )
+        close = [
+            p
+            for p, won in zip(pairs[first:], wins[first:], strict=True)
+            if won and _overlap(p[1], p[2]) and p is not at and p is not largest
+        ]
+        if close:
+            sentence += '; the spreads overlap at ' + ', '.join(
+                f'{size_text(n)} ({seconds_text(ours[0])} against '
+                f'{seconds_text(value[0])})'
+                for n, ours, value in close
+            )
+        sentences.append(sentence + '.')
     return sentences
 
 
@@ -374,57 +419,90 @@ def bend_sentences(results: dict[str, Any]) -> list[str]:
 
 def _load_text(results: dict[str, Any]) -> str:
     loads = [
-        record['load_before'][0]
+        record[key][0]
         for part in ('transfer', 'proxies')
         for record in results[part]
-        if record.get('load_before')
+        for key in ('load_before', 'load_after')
+        if record.get(key)
     ]
     if not loads:
         return ''
-    return (
-        'Load average (1 min) as each process started: median '
-        f'{statistics.median(loads):.2f}, {min(loads):.2f} to {max(loads):.2f}. '
+    ends = [results['machine'].get(key) for key in ('load', 'load_end')]
+    edges = (
+        f'{ends[0][0]:.2f} as it started and {ends[1][0]:.2f} as it ended; '
+        if all(ends)
+        else ''
     )
+    return (
+        f'Load average (1 min): {edges}as each process started and ended, '
+        f'median {statistics.median(loads):.2f}, {min(loads):.2f} to '
+        f"{max(loads):.2f} (the run's own processes count in it). "
+    )
+
+
+def run_text(results: dict[str, Any]) -> str:
+    """Where and how the figures were made: machine, load, duration, repeats."""
+    machine = results['machine']
+    settings = results['settings']
+    seconds = [
+        f'{settings[f"{part}_seconds"]:,.0f} s for its {part} part'
+        for part in ('transfer', 'proxies')
+        if f'{part}_seconds' in settings
+    ]
+    return (
+        f'Machine: {machine["cpu"]}, {machine["cores"]} cores, '
+        f'{machine.get("memory_gib")} GiB, {machine["system"]}. '
+        + (f'The run took {" and ".join(seconds)}. ' if seconds else '')
+        + _load_text(results)
+        + f'{settings["repeats"]} repeats, contenders alternated at every size; '
+        f'{settings["workers"]} worker processes (spawn). '
+        'Median (lowest\N{EN DASH}highest).'
+    )
+
+
+def snippets(results: dict[str, Any]) -> dict[str, str]:
+    """The report's parts, by name: each table, the sentences, the run.
+
+    `write_outputs` writes each to `snippets/<name>.md`, for a page to
+    include as it is.
+    """
+    parts = {'run': run_text(results)}
+    if results['transfer']:
+        parts['crossover'] = '\n'.join(f'- {s}' for s in crossovers(results))
+        for measure, *_ in MEASURES:
+            parts[measure] = transfer_table(results, measure)
+    if results['proxies']:
+        parts['bends'] = '\n'.join(f'- {s}' for s in bend_sentences(results))
+        for key, _ in MANY:
+            if any(key in row for r in results['proxies'] for row in r['many']):
+                parts[key] = many_table(results, key)
+        parts['races'] = races_table(results)
+    return parts
 
 
 def report_markdown(results: dict[str, Any], images: list[str]) -> str:
     """The scaling report, as markdown, linking to the charts under `img/`."""
-    machine = results['machine']
-    settings = results['settings']
-    parts = [
-        '## Pass by reference',
-        '',
-        f'Machine: {machine["cpu"]}, {machine["cores"]} cores, '
-        f'{machine.get("memory_gib")} GiB, {machine["system"]}. '
-        f'{_load_text(results)}'
-        f'{settings["repeats"]} repeats, contenders alternated at every size; '
-        f'{settings["workers"]} worker processes (spawn). '
-        'Median (lowest\N{EN DASH}highest).',
-        '',
-        *[f'- {s}' for s in crossovers(results)],
-    ]
+    parts_of = snippets(results)
+    parts = ['## Pass by reference', '', parts_of['run']]
+    if results['transfer']:
+        parts += ['', parts_of['crossover']]
     for measure, title, _, png in MEASURES:
-        if not results['transfer']:
+        if measure not in parts_of:
             break
         parts += ['', f'### {title}', '']
         if png in images:
             parts += [f'![{title}](img/{png})', '']
-        parts += [transfer_table(results, measure)]
+        parts += [parts_of[measure]]
     if results['proxies']:
-        parts += [
-            '',
-            '## The proxy itself',
-            '',
-            *[f'- {s}' for s in bend_sentences(results)],
-        ]
+        parts += ['', '## The proxy itself', '', parts_of['bends']]
         if 'proxies-many.png' in images:
             parts += ['', '![Many proxies](img/proxies-many.png)']
         for key, title in MANY:
-            if any(key in row for r in results['proxies'] for row in r['many']):
-                parts += ['', f'{title}:', '', many_table(results, key)]
+            if key in parts_of:
+                parts += ['', f'{title}:', '', parts_of[key]]
         if 'proxies-threads.png' in images:
             parts += ['', '![Racing threads](img/proxies-threads.png)']
-        parts += ['', races_table(results)]
+        parts += ['', parts_of['races']]
     return '\n'.join(parts) + '\n'
 
 
@@ -439,7 +517,10 @@ def merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def write_outputs(results: dict[str, Any], out: Path) -> None:
-    """Write `scaling.json`, the charts and `scaling.md` under `out`; print it."""
+    """Write `scaling.json`, the charts, `scaling.md` and its parts under `out`.
+
+    Prints the report; its parts go to `snippets/<name>.md`.
+    """
     images_dir = out / 'img'
     images_dir.mkdir(parents=True, exist_ok=True)
     (out / 'scaling.json').write_text(json.dumps(results, indent=1) + '\n')
@@ -452,4 +533,8 @@ def write_outputs(results: dict[str, Any], out: Path) -> None:
         images += proxies_charts(results, images_dir)
     text = report_markdown(results, images)
     (out / 'scaling.md').write_text(text)
+    snippet_dir = out / 'snippets'
+    snippet_dir.mkdir(exist_ok=True)
+    for name, part in snippets(results).items():
+        (snippet_dir / f'{name}.md').write_text(part + '\n')
     print(text)

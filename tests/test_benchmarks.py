@@ -542,11 +542,84 @@ def test_crossover_is_the_size_from_which_the_proxy_stays_faster(bench: Any) -> 
     }
     report = bench.scaling_report
     one, eight = report.crossovers(results)
-    assert one.startswith('With 1 task, the proxy never paid off up to 1 GB')
+    assert one.startswith(
+        'With 1 task, the proxy was faster than passing by value at no size up to 1 GB'
+    )
     assert eight.startswith('With 8 tasks, the proxy pays off between 1 kB and 1 MB')
     rows = report.transfer_table(results, 'wall_s').splitlines()
     assert '| 1 GB | 8 | skipped | 1 s |' in rows
     assert '| 1 MB | 8 | 50 ms | 10 ms |' in rows
+
+
+def test_crossover_names_the_sizes_where_the_proxy_lost_after_it(bench: Any) -> None:
+    sizes = [10**3, 10**6, 10**8, 10**9]
+    value = {10**3: 0.001, 10**6: 0.015, 10**8: 0.72, 10**9: 11.0}
+    ours = {10**3: 0.003, 10**6: 0.007, 10**8: 0.77, 10**9: 5.0}
+    records = [_transfer_record('value', n, {1: t}) for n, t in value.items()]
+    records += [_transfer_record('ours', n, {1: t}) for n, t in ours.items()]
+    results = {
+        'settings': {'sizes': sizes, 'tasks': [1], 'workers': 2},
+        'transfer': records,
+    }
+    # Faster at 1 MB and 1 GB, slower at 100 MB between them: the crossover
+    # is 1 MB, and 100 MB is named, not hidden by a later crossover.
+    (one,) = bench.scaling_report.crossovers(results)
+    assert one == (
+        'With 1 task, the proxy pays off between 1 kB and 1 MB: 7 ms against '
+        '15 ms at 1 MB, 5 s against 11 s at 1 GB; except at 100 MB, where it '
+        'took 770 ms against 720 ms by value.'
+    )
+
+
+def test_snippets_are_the_report_s_parts(bench: Any, tmp_path: Path) -> None:
+    records = [
+        _transfer_record(contender, n, {1: wall, 8: wall * 8})
+        for contender, wall in (('value', 0.002), ('ours', 0.004))
+        for n in (10**6, 10**7)
+    ]
+    results = {
+        'machine': {
+            'cpu': 'cpu',
+            'cores': 2,
+            'system': 'Linux',
+            'memory_gib': 1.0,
+            'load': [0.5, 0.5, 0.5],
+            'load_end': [1.5, 1.0, 0.5],
+        },
+        'settings': {
+            'sizes': [10**6, 10**7],
+            'tasks': [1, 8],
+            'workers': 2,
+            'repeats': 1,
+            'transfer_seconds': 12.0,
+        },
+        'transfer': [
+            {
+                **r,
+                'runs': [{**run, 'parent_peak': r['nbytes']} for run in r['runs']],
+                'load_before': [0.5, 0, 0],
+                'load_after': [2.0, 0, 0],
+            }
+            for r in records
+        ],
+        'proxies': [],
+    }
+    bench.scaling_report.write_outputs(results, tmp_path)
+    report = (tmp_path / 'scaling.md').read_text()
+    parts = {p.stem: p.read_text() for p in (tmp_path / 'snippets').iterdir()}
+    assert set(parts) == {
+        'run',
+        'crossover',
+        'wall_s',
+        'pickled_per_task',
+        'parent_peak',
+        'worker_peak',
+    }
+    for part in parts.values():
+        assert part.strip() in report
+    assert '0.50 as it started and 1.50 as it ended' in parts['run']
+    assert 'median 1.25, 0.50 to 2.00' in parts['run']
+    assert 'The run took 12 s for its transfer part.' in parts['run']
 
 
 @pytest.mark.subprocess
@@ -633,3 +706,121 @@ def test_dask_contender_scatters_once(tmp_path: Path) -> None:
     # Scattered once, shared by the tasks.
     assert runs[4]['pickled_per_task'] == pytest.approx(runs[1]['pickled_per_task'] / 4)
     assert all(run['wall_s'] > 0 for run in runs.values())
+
+
+METHOD_PAGE = BENCHMARKS.parent / 'docs' / 'design' / 'benchmarks.md'
+
+
+def _section(text: str, heading: str) -> str:
+    """The text under `heading` (a level-two heading) up to the next one."""
+    start = text.index(f'\n{heading}\n') + len(heading) + 2
+    end = text.find('\n## ', start)
+    return text[start : end if end >= 0 else None]
+
+
+def test_method_page_states_the_targets_of_targets_py(bench: Any) -> None:
+    section = _section(METHOD_PAGE.read_text(), '## Targets')
+    listed = [line[2:] for line in section.splitlines() if line.startswith('- ')]
+    assert listed == [goal.statement for goal in bench.targets.TARGETS]
+
+
+def test_target_statements_state_their_limits(bench: Any) -> None:
+    targets = bench.targets
+    for goal in targets.TARGETS:
+        if goal.kind in ('ratio', 'geomean'):
+            assert f'at most {goal.limit:g}' in goal.statement
+        if goal.kind == 'overhead':
+            for name, share in targets.OVERHEAD_SHARE.items():
+                if name in goal.ops:
+                    assert f'{share:g} of it on {name}' in goal.statement
+
+
+ROOT = BENCHMARKS.parent
+SCALING = BENCHMARKS / 'results' / 'scaling-3.12'
+
+
+def test_scaling_snippets_are_the_committed_run_s(bench: Any, tmp_path: Path) -> None:
+    # The performance page includes these files: they must be what the
+    # report makes of the committed results, not edited by hand.
+    results = json.loads((SCALING / 'scaling.json').read_text())
+    for name, part in bench.scaling_report.snippets(results).items():
+        assert (SCALING / 'snippets' / f'{name}.md').read_text() == part + '\n', name
+
+
+def _example_rows() -> dict[str, list[str]]:
+    """The two ways of the example's output as the README shows it."""
+    readme = (ROOT / 'README.md').read_text()
+    rows = {}
+    for line in readme.splitlines():
+        if line.startswith(('by value ', 'by proxy ')):
+            words = line.split()[2:]
+            rows[line[:8]] = [
+                f'{a} {b}' for a, b in zip(words[::2], words[1::2], strict=True)
+            ]
+    assert set(rows) == {'by value', 'by proxy'}
+    return rows
+
+
+def test_performance_page_compares_the_example_with_the_study(bench: Any) -> None:
+    page = (ROOT / 'docs' / 'performance.md').read_text()
+    section = page[page.index("### The home page's example and the study") :]
+    table = {
+        cells[0]: cells[1:]
+        for line in section.split('\n\n')[2].splitlines()[2:]
+        for cells in [[c.strip() for c in line.strip('|').split('|')]]
+    }
+    report = bench.scaling_report
+    figures = report.transfer_figures(
+        json.loads((SCALING / 'scaling.json').read_text())
+    )
+    example = _example_rows()
+    measures = {
+        'bytes pickled per task': ('pickled_per_task', report.size_text),
+        'wall time': ('wall_s', report.seconds_text),
+        "parent's peak": ('parent_peak', report.size_text),
+        "largest worker's peak": ('worker_peak', report.size_text),
+    }
+    assert list(table) == list(measures)
+    for column, (name, (measure, text)) in enumerate(measures.items()):
+        study = [text(figures[(c, 10**8, 8)][measure][0]) for c in ('value', 'ours')]
+        assert table[name] == [
+            example['by value'][column],
+            study[0],
+            example['by proxy'][column],
+            study[1],
+        ]
+
+
+def test_performance_page_claims_hold_for_the_committed_run(bench: Any) -> None:
+    # The sentences the page writes by hand about the scaling run, each
+    # checked against the run's figures: a new run that breaks one fails
+    # here, and the sentence must then change.
+    report = bench.scaling_report
+    results = json.loads((SCALING / 'scaling.json').read_text())
+    figures = report.transfer_figures(results)
+    # The prose as one line: its wrapping does not matter.
+    page = ' '.join((ROOT / 'docs' / 'performance.md').read_text().split())
+    cases = [
+        (n, t)
+        for n in results['settings']['sizes']
+        for t in results['settings']['tasks']
+    ]
+    assert "the gaps between their two lines are the machine's noise" in page
+    for n, tasks in cases:
+        ours, ps = (figures[(c, n, tasks)]['wall_s'] for c in ('ours', 'proxystore'))
+        assert report._overlap(ours, ps), (n, tasks)
+    assert 'each task carries a pickle of under 200 bytes' in page
+    assert 'a median of 0 B at every size' in page
+    for n, tasks in cases:
+        assert figures[('ours', n, tasks)]['pickled_per_task'][2] < 200
+        assert figures[('ours', n, tasks)]['parent_peak'][0] == 0
+    assert "from 100 MB on the parent's peak grew by two pickles" in page
+    for n, tasks in cases:
+        if n >= 10**8 and ('value', n, tasks) in figures:
+            peak = figures[('value', n, tasks)]['parent_peak'][0]
+            assert peak == pytest.approx(2 * n, rel=0.01), (n, tasks)
+    assert 'the slowest of the five in every row up to 1 MB' in page
+    for n, tasks in cases:
+        if n <= 10**6:
+            walls = {c: figures[(c, n, tasks)]['wall_s'][0] for c in report.LABELS}
+            assert max(walls, key=walls.__getitem__) == 'dask', (n, tasks)

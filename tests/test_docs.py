@@ -358,6 +358,38 @@ def test_readme_has_exactly_the_two_commands() -> None:
     assert second in (ROOT / '.ci' / 'run').read_text(encoding='utf-8')
 
 
+def example_output(page: Path) -> str:
+    """The one ```text block of `page` that is pass_by_reference.py's output."""
+    found = [
+        block.code
+        for block in blocks(page.read_text(encoding='utf-8'))
+        if block.language == 'text' and 'tasks on a pool of' in block.code
+    ]
+    assert len(found) == 1, f'{page.name}: {len(found)} outputs of the example'
+    return found[0]
+
+
+def test_readme_and_home_page_show_one_run_of_the_example() -> None:
+    readme = example_output(ROOT / 'README.md')
+    assert readme == example_output(ROOT / 'docs' / 'index.md')
+    # As the example prints it: the title, the header and the two ways.
+    lines = readme.splitlines()
+    assert lines[0].startswith('8 tasks on a pool of 2 worker processes')
+    assert lines[2].split() == (
+        'way pickled per task wall time parent peak worker peak'.split()
+    )
+    assert [line.split()[:2] for line in lines[3:5]] == [
+        ['by', 'value'],
+        ['by', 'proxy'],
+    ]
+    for page in (ROOT / 'README.md', ROOT / 'docs' / 'index.md'):
+        text = page.read_text(encoding='utf-8')
+        # Labelled with its command, and pointing to the performance page,
+        # which explains how its figures differ from the scaling study's.
+        assert 'python examples/pass_by_reference.py' in text
+        assert 'performance' in text[text.index(readme) :].split('\n## ')[0]
+
+
 def public_docstrings() -> list[tuple[str, str]]:
     found = []
     for module in (proxystore.proxy, proxystore.factory):
