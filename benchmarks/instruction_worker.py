@@ -36,6 +36,12 @@ from timing_worker import prepare
 # fall on each side in the runs of N and 2N loops, and cancel.
 MARKER_FUNCTION = '_PyLong_GCD'
 
+WARM_UP = 1100
+"""Runs of each operation before it is counted: CPython 3.10 turns on its
+caches of global and attribute lookups in a code object after 1,024 calls, so
+that without them an operation would be counted partly before and partly
+after, depending on how often earlier operations called the same method."""
+
 
 def _mark() -> None:
     math.gcd(0, 0)
@@ -48,6 +54,8 @@ def run_worker(impl_name: str, loops: int) -> dict[str, Any]:
     # `Timer.timeit` runs the statement in a loop compiled once, with the
     # garbage collector off: the same loop the time measure runs.
     for name, timer in prepared.timers.items():
+        # In the part before this one, the same in both runs: it cancels out.
+        timer.timeit(WARM_UP)
         _mark()
         timer.timeit(loops)
         ran[name] = loops
