@@ -156,14 +156,22 @@ def _defaults(proxy: Any) -> Defaults | None:
 
 def default_class(proxy: Any) -> DefaultClassType:
     """The default class of the target, or `None`."""
-    defaults = _defaults(proxy)
-    return None if defaults is None else defaults.default_class
+    # _defaults(), inlined: every isinstance() of an unresolved proxy.
+    try:
+        held = read_factory(proxy)
+    except AttributeError:  # never initialized
+        return None
+    return held.default_class if type(held) is Defaults else None
 
 
 def default_hash(proxy: Any) -> DefaultHashType:
     """The default hash of the target (or its `TypeError`), or `None`."""
-    defaults = _defaults(proxy)
-    return None if defaults is None else defaults.default_hash
+    # _defaults(), inlined: every hash() of an unresolved proxy.
+    try:
+        held = read_factory(proxy)
+    except AttributeError:  # never initialized
+        return None
+    return held.default_hash if type(held) is Defaults else None
 
 
 def set_defaults(proxy: Any, default_class: object, default_hash: object) -> None:
