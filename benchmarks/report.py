@@ -227,8 +227,9 @@ def report_markdown(
         for name, note in impl_notes.items():
             if impl != 'bare':
                 grouped.setdefault((name, note), []).append(impl)
+    # A note may quote an error message: its underscores are not emphasis.
     notes = [
-        f'- {name}, {", ".join(impls)}: {note}'
+        f'- {name}, {", ".join(impls)}: {note.replace("_", chr(92) + "_")}'
         for (name, note), impls in grouped.items()
     ]
     if counts_instructions(summary):
