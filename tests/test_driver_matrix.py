@@ -427,3 +427,13 @@ def test_row(name: str, request: pytest.FixtureRequest) -> None:
 
 def test_every_row_is_measured() -> None:
     assert list(MATRIX) == list(RUNS)
+
+
+def test_the_page_shows_the_table() -> None:
+    rows = [f'| `{name}` | {count} | {why} |' for name, (count, why) in MATRIX.items()]
+    table = '\n'.join(
+        ['| Row | Driver resolutions | Why |', '| --- | ---: | --- |', *rows]
+    )
+    assert f'\n{table}\n' in PAGE.read_text(), (
+        f'{PAGE.name} must show the table as MATRIX has it:\n{table}'
+    )
