@@ -63,6 +63,11 @@ MATRIX: dict[str, tuple[int, str]] = {
         'The client tokenizes the argument and checks its class from the cache; '
         'the task carries the factory, and the worker resolves.',
     ),
+    'Client.submit([proxy, proxy])': (
+        0,
+        'Dask looks into the list for futures: each proxy in it is checked '
+        'from its cache, as a bare argument is.',
+    ),
     'Client.map': (0, 'As `Client.submit`, for each argument.'),
     'Client.scatter(proxy)': (
         0,
@@ -261,6 +266,16 @@ def dask_submit(row: Row) -> None:
     assert client.submit(total, received(4)).result() == 6
 
 
+def totals(payloads: list[Payload]) -> list[int]:
+    """A task: resolves the proxies in its argument where it runs."""
+    return [payload.total() for payload in payloads]
+
+
+def dask_submit_list(row: Row) -> None:
+    client = row.fixture('client')
+    assert client.submit(totals, [received(3), received(4)]).result() == [3, 6]
+
+
 def dask_map(row: Row) -> None:
     client = row.fixture('client')
     futures = client.map(total, [received(3), received(4)])
@@ -368,6 +383,7 @@ RUNS: dict[str, tuple[Callable[[Row], None], list[pytest.MarkDecorator]]] = {
     'dask.base.tokenize': (dask_tokenize, NOTHING),
     'dask.sizeof.sizeof': (dask_sizeof, NOTHING),
     'Client.submit': (dask_submit, CLUSTER),
+    'Client.submit([proxy, proxy])': (dask_submit_list, CLUSTER),
     'Client.map': (dask_map, CLUSTER),
     'Client.scatter(proxy)': (dask_scatter, CLUSTER),
     'Client.scatter([proxy])': (dask_scatter_list, CLUSTER),
