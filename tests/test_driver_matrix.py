@@ -6,7 +6,8 @@ below takes proxies whose class is known (`cache_defaults=True, target=...`,
 then pickled and unpickled: the form a driver receives them in), passes them
 through one framework call under `forbid_implicit_resolution(warn=True)` and
 `record_resolutions()`, and counts the factory calls made in the driver's
-process, in any of its threads (Dask's client serializes in its own).
+process, in any of its threads: the blocks follow a context, which a
+framework's own threads need not carry.
 
 `MATRIX` is the one source of the expected counts and of why each is what it
 is; docs/guides/driver.md shows the same table, and a test here keeps the
@@ -411,6 +412,7 @@ def measure(name: str, request: pytest.FixtureRequest) -> tuple[list[str], list[
         The threads of the driver's factory calls, and the operations that
         triggered those made in this thread.
     """
+    run, _ = RUNS[name]
     row = Row(request)
     start = len(CALLS)
     with (
@@ -419,13 +421,14 @@ def measure(name: str, request: pytest.FixtureRequest) -> tuple[list[str], list[
         forbid_implicit_resolution(warn=True),
     ):
         warnings.simplefilter('always', ImplicitResolutionWarning)
-        run, _ = RUNS[name]
-    run(row)
+        run(row)
     driver = [thread for pid, thread in CALLS[start:] if pid == os.getpid()]
     seen = [resolution.operation for resolution in resolutions]
     warned = [w for w in caught if issubclass(w.category, ImplicitResolutionWarning)]
-    # Each recorded resolution is one the block saw, so it warned.
+    # Each recorded resolution is one the block saw, so it warned; and each
+    # is a call of the factory in the driver.
     assert len(warned) == len(seen)
+    assert len(seen) <= len(driver)
     return driver, seen
 
 
