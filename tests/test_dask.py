@@ -32,6 +32,8 @@ from typing import Any
 
 import pytest
 
+from _cluster import local_client
+
 distributed = pytest.importorskip('distributed')
 numpy = pytest.importorskip('numpy')
 
@@ -74,17 +76,7 @@ def bare_sum(proxy: Proxy[Any]) -> tuple[bool, int, int]:
 
 @pytest.fixture(scope='module')
 def client() -> Iterator[Any]:
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host='127.0.0.1',
-            # A free port: another cluster on the machine may hold 8787.
-            dashboard_address=':0',
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
+    with local_client(2) as client:
         yield client
 
 

@@ -37,6 +37,7 @@ from typing import Any
 
 import pytest
 
+from _cluster import local_client
 from proxystore.factory import Factory
 from proxystore.proxy import ImplicitResolutionWarning
 from proxystore.proxy import Proxy
@@ -225,19 +226,10 @@ def pools() -> Iterator[Pools]:
 
 @pytest.fixture(scope='module')
 def client() -> Iterator[Any]:
-    distributed = pytest.importorskip('distributed')
+    pytest.importorskip('distributed')
     # Workers in processes of their own: a worker's resolutions must not be
     # counted as the driver's.
-    with (
-        distributed.LocalCluster(
-            n_workers=1,
-            threads_per_worker=1,
-            processes=True,
-            host='127.0.0.1',
-            dashboard_address=':0',
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
+    with local_client(1) as client:
         yield client
 
 
