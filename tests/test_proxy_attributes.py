@@ -348,3 +348,18 @@ def test_an_unresolved_proxy_is_as_small_as_two_slots() -> None:
 
 def _value() -> int:
     return 1
+
+
+def test_a_proxy_made_without_the_constructor_resolves_through_its_attribute() -> None:
+    proxy = Proxy.__new__(Proxy)  # no target slot written
+    proxy.__proxy_factory__ = _value
+    assert proxy.__proxy_wrapped__ == 1
+    assert is_resolved(proxy)
+
+
+def test_clearing_the_defaults_of_a_proxy_never_initialized_stores_nothing() -> None:
+    proxy = Proxy.__new__(Proxy)
+    proxy.__proxy_default_class__ = None
+    assert proxy.__proxy_default_class__ is None
+    with pytest.raises(AttributeError):
+        proxy.__proxy_factory__
