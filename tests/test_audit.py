@@ -786,3 +786,39 @@ def test_a_fork_while_other_threads_open_blocks_leaves_the_child_free() -> None:
         for thread in threads:
             thread.join(timeout=5)
     assert codes == [0] * 20
+
+
+@pytest.mark.parametrize(
+    'block', [record_resolutions, forbid_implicit_resolution], ids=lambda b: b.__name__
+)
+def test_a_block_left_by_an_exception_is_closed(block: Any) -> None:
+    def leave_by_an_error() -> None:
+        with block():
+            assert _audit.in_block()
+            raise KeyError('out')
+
+    with pytest.raises(KeyError):
+        leave_by_an_error()
+    assert not _audit.in_block()
+    assert not _audit.blocks
+
+
+def test_a_raising_handler_of_a_failure_warning_changes_no_outcome(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    unraisable: list[Any] = []
+    monkeypatch.setattr(sys, 'unraisablehook', unraisable.append)
+    logger = logging.getLogger('proxystore.proxy')
+    handler = Raising()
+    logger.addHandler(handler)
+    previous = logger.level
+    logger.setLevel(logging.WARNING)  # no DEBUG: the failure is reported alone
+    try:
+        with pytest.raises(ProxyResolveError) as info:
+            str(Proxy(_fail))
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+    assert not isinstance(info.value.cause, RuntimeError)
+    assert [type(u.exc_value) for u in unraisable] == [RuntimeError]
+    assert 'logging a failed proxy resolution' in unraisable[0].err_msg
