@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 import warnings
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -746,7 +747,21 @@ def test_stress_a_graph_of_proxies_resolves_each_once(
 # Interrupts: a KeyboardInterrupt wherever it lands affects that call only.
 
 
+@pytest.fixture
+def ctrl_c_raises() -> Iterator[None]:
+    """Ctrl-C raises KeyboardInterrupt, as in a terminal.
+
+    A process started in the background by a shell without job control
+    inherits SIGINT ignored, and Python then leaves it so: these tests would
+    never see the interrupt.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 @pytest.mark.threads
+@pytest.mark.usefixtures('ctrl_c_raises')
 def test_an_interrupted_leader_in_the_main_thread_hands_over() -> None:
     started = threading.Event()
     calls: list[str] = []
@@ -788,6 +803,7 @@ def resolve_until_interrupted(proxy: Any, helper: threading.Thread) -> None:
 
 
 @pytest.mark.threads
+@pytest.mark.usefixtures('ctrl_c_raises')
 @pytest.mark.skipif(not hasattr(signal, 'pthread_kill'), reason='needs pthread_kill')
 def test_ctrl_c_reaches_a_main_thread_waiting_for_a_proxy() -> None:
     factory = Gated()
