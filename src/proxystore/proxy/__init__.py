@@ -55,13 +55,17 @@ from proxystore.proxy._audit import forbid_implicit_resolution
 from proxystore.proxy._audit import record_resolutions
 from proxystore.proxy._errors import ProxyResolveError
 from proxystore.proxy._forwarding import forward
+from proxystore.proxy._helpers import check_declared
+from proxystore.proxy._helpers import declare
 from proxystore.proxy._helpers import extract
+from proxystore.proxy._helpers import get_declared
 from proxystore.proxy._helpers import get_factory
 from proxystore.proxy._helpers import is_resolved
 from proxystore.proxy._helpers import resolve
 from proxystore.proxy._helpers import resolve_async
 from proxystore.proxy._locker import ProxyLocker
 from proxystore.proxy._slots import UNSET as _UNSET
+from proxystore.proxy._slots import Declared
 from proxystore.proxy._slots import DefaultClassType
 from proxystore.proxy._slots import DefaultHashType
 from proxystore.proxy._slots import Defaults as _Defaults
@@ -77,6 +81,7 @@ if TYPE_CHECKING:
     from typing import TypeAlias
 
 __all__ = [
+    'Declared',
     'DefaultClassType',
     'DefaultHashType',
     'FactoryType',
@@ -87,8 +92,11 @@ __all__ = [
     'ProxyOr',
     'ProxyResolveError',
     'Resolution',
+    'check_declared',
+    'declare',
     'extract',
     'forbid_implicit_resolution',
+    'get_declared',
     'get_factory',
     'is_resolved',
     'record_resolutions',
@@ -104,6 +112,7 @@ FactoryType: TypeAlias = Callable[[], T]
 _object_getattribute = object.__getattribute__
 _object_setattr = object.__setattr__
 _object_delattr = object.__delattr__
+_object_sizeof = object.__sizeof__
 
 _OWN_NAMES = frozenset(
     {
@@ -234,7 +243,7 @@ class Proxy(_ProxySlots, Generic[T], metaclass=ProxyType):
             'getattr(target, name)',
             'name, /',
             own='_object_getattribute(self, name)',
-            unresolved="if name[0] == '_' and "
+            unresolved="if (name[0] == '_' or _any_declared) and "
             '(known := _unresolved_attribute(self, name)) is not _UNSET: '
             'return known',
         )
@@ -272,13 +281,27 @@ class Proxy(_ProxySlots, Generic[T], metaclass=ProxyType):
             f'with factory {factory}>'
         )
 
+    def __sizeof__(self) -> int:
+        # sys.getsizeof(), and so Dask's sizeof: the declared size while the
+        # proxy is unresolved, then the target's; without one, the proxy's
+        # own size, as in proxystore.
+        declared = _slots.declared_of(self)
+        if declared is None or declared.sizeof is None:
+            return _object_sizeof(self)
+        target = _peek(self)
+        if target is _UNSET:
+            return declared.sizeof
+        size: int = target.__sizeof__()
+        return size
+
     def __reduce__(self) -> tuple[Any, ...]:
         try:
             factory = _read_factory(self)  # one read: the defaults with it
-            default_class = default_hash = None
+            default_class = default_hash = declared = None
             if type(factory) is _Defaults:
                 default_class = factory.default_class
                 default_hash = factory.default_hash
+                declared = factory.declared
                 factory = factory.factory
         except AttributeError:
             raise TypeError(
@@ -286,12 +309,16 @@ class Proxy(_ProxySlots, Generic[T], metaclass=ProxyType):
                 '__proxy_factory__ is missing.',
             ) from None
         cls = type(self)
-        if cls is Proxy:
+        if cls is Proxy and declared is None:
+            # What proxystore 1.1.0 pickles, so that pickles load both ways.
             if default_class is None and default_hash is None:
                 return Proxy, (factory,)
             return _proxy_trampoline, (factory, default_class, default_hash)
-        state = _subclass_state(self, Proxy)
-        return _restore, (cls, factory, default_class, default_hash, state)
+        state = None if cls is Proxy else _subclass_state(self, Proxy)
+        restored = (cls, factory, default_class, default_hash, state)
+        if declared is None:
+            return _restore, restored
+        return _restore, (*restored, declared)
 
     def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
         return type(self).__reduce__(self)
@@ -412,7 +439,10 @@ class Proxy(_ProxySlots, Generic[T], metaclass=ProxyType):
     __ixor__ = forward('target ^= other', 'other, /', inplace=True)
     __ior__ = forward('target |= other', 'other, /', inplace=True)
 
-    __len__ = forward('len(target)')
+    __len__ = forward(
+        'len(target)',
+        unresolved='if (known := _declared_length(self)) is not None: return known',
+    )
     __length_hint__ = forward('ops.length_hint(target)')
     __contains__ = forward('item in target', 'item, /')
     __getitem__ = forward('target[key]', 'key, /')
@@ -455,10 +485,11 @@ class Proxy(_ProxySlots, Generic[T], metaclass=ProxyType):
 def _unresolved_attribute(proxy: Proxy[Any], name: str) -> Any:
     """Answer a read of an unresolved proxy's attribute without resolving it.
 
-    With a default class, `__class__` and the special names that the class
-    does not define are answered without resolving: duck-typing probes such
-    as `getattr(proxy, '__dask_tokenize__', None)` (what Dask does to every
-    task argument) then leave a proxy in transit unresolved.
+    A declared attribute (see `declare`) answers its value. With a default
+    class, `__class__` and the special names that the class does not define
+    are answered without resolving: duck-typing probes such as
+    `getattr(proxy, '__dask_tokenize__', None)` (what Dask does to every task
+    argument) then leave a proxy in transit unresolved.
 
     Returns:
         The answer, or `_UNSET` if only the target can answer.
@@ -466,7 +497,13 @@ def _unresolved_attribute(proxy: Proxy[Any], name: str) -> Any:
     Raises:
         AttributeError: If the default class says the attribute is missing.
     """
-    default = _slots.default_class(proxy)
+    held = _slots.defaults_held(proxy)
+    if held is None:
+        return _UNSET
+    declared = held.declared
+    if declared is not None and name in declared.attributes:
+        return declared.attributes[name]
+    default = held.default_class
     if default is None:
         return _UNSET
     if name == '__class__':
@@ -486,6 +523,12 @@ def _unresolved_attribute(proxy: Proxy[Any], name: str) -> Any:
 
 _INSTANCE_SPECIALS = frozenset({'__wrapped__', '__signature__'})
 """Special names that objects commonly hold in their own `__dict__`."""
+
+
+def _declared_length(proxy: Proxy[Any]) -> int | None:
+    """The declared length of an unresolved proxy's target, or `None`."""
+    declared = _slots.declared_of(proxy)
+    return None if declared is None else declared.length
 
 
 def _unresolved_hash(proxy: Proxy[Any]) -> int | None:
@@ -517,6 +560,8 @@ compile_forwarding(
         '_object_delattr': _object_delattr,
         '_unresolved_attribute': _unresolved_attribute,
         '_unresolved_hash': _unresolved_hash,
+        '_declared_length': _declared_length,
+        '_any_declared': _slots.any_declared,
     },
     own=_OWN_NAMES,
 )
@@ -559,14 +604,15 @@ def _proxy_trampoline(
     return proxy
 
 
-def _restore(
+def _restore(  # noqa: PLR0917 - what __reduce__ writes, in order
     cls: type[Proxy[T]],
     factory: FactoryType[T],
     default_class: DefaultClassType,
     default_hash: DefaultHashType,
     state: dict[str, Any] | None,
+    declared: Declared | None = None,
 ) -> Proxy[T]:
-    """Rebuild a pickled instance of a `Proxy` subclass, without `__init__`.
+    """Rebuild a pickled proxy of a subclass, or with declarations, without `__init__`.
 
     The result is unresolved, whatever the pickle says: only what
     `__reduce__` writes is accepted, checked as the constructor checks it.
@@ -581,10 +627,17 @@ def _restore(
         raise TypeError(
             f'Cannot restore a proxy from state of type {type(state).__qualname__}.',
         )
+    if declared is not None and type(declared) is not Declared:
+        raise TypeError(
+            'Cannot restore a proxy with declarations of type '
+            f'{type(declared).__qualname__}.',
+        )
     proxy = cls.__new__(cls)
     _write_factory(proxy, factory)
     _write_target(proxy, _UNSET)
     _slots.set_defaults(proxy, default_class, default_hash)
+    if declared is not None:
+        _slots.set_declared(proxy, declared)
     for name, value in (state or {}).items():
         if name in _OWN_NAMES:
             raise TypeError(f'Cannot restore a proxy with state for {name!r}.')
@@ -596,13 +649,17 @@ ProxyOr = TypeAliasType('ProxyOr', 'Proxy[T] | T', type_params=(T,))
 """`ProxyOr[T]` is `Proxy[T] | T`: for code that takes a proxy or a plain value."""
 
 for _public in (
+    Declared,
     ImplicitResolutionError,
     ImplicitResolutionWarning,
     ProxyResolveError,
     Resolution,
+    check_declared,
+    declare,
     extract,
     forbid_implicit_resolution,
     record_resolutions,
+    get_declared,
     get_factory,
     is_resolved,
     resolve,

@@ -8,6 +8,7 @@ directly, which is the same thing, faster.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from concurrent.futures import Future
 from typing import TYPE_CHECKING
 from typing import Any
@@ -157,3 +158,154 @@ def resolve_async(proxy: Proxy[T]) -> Future[T]:
     future: Future[T] = Future()
     future.set_result(extract(proxy))
     return future
+
+
+P = TypeVar('P', bound='Proxy[Any]')
+
+
+def declare(
+    proxy: P,
+    cls: type | None = None,
+    /,
+    *,
+    attributes: Mapping[str, Any] | None = None,
+    length: int | None = None,
+    sizeof: int | None = None,
+) -> P:
+    """Declare what is known about a proxy's target, so that it answers unresolved.
+
+    A driver that holds proxies of large objects often knows their metadata
+    (an array's shape, dtype and size) when it makes them. Declared, those
+    answer without loading the target: while the proxy is unresolved, a read
+    of a declared attribute returns its value, `len()` the declared length,
+    `sys.getsizeof()` (and so Dask's `sizeof`) the declared size, and
+    `isinstance` and `__class__` the declared class. Nothing that computes on
+    the data uses them. Once the proxy is resolved, the target answers
+    everything; `check_declared` tells whether the two agree.
+
+    ```python
+    from proxystore.proxy import Proxy, declare, is_resolved
+
+    proxy = declare(
+        Proxy(lambda: [1, 2, 3]), list, attributes={'unit': 'm'}, length=3
+    )
+    assert len(proxy) == 3 and isinstance(proxy, list) and proxy.unit == 'm'
+    assert not is_resolved(proxy)
+    ```
+
+    The declarations replace earlier ones and travel with the proxy when it
+    is pickled or copied. Declare before the proxy is shared: two threads
+    that set the declarations, the factory or a default of one proxy at once
+    may lose one of the two settings.
+
+    Args:
+        proxy: The proxy.
+        cls: The class of the target: it becomes the proxy's default class
+            (`__proxy_default_class__`). `None` leaves the default class as
+            it is.
+        attributes: Attribute values of the target, by name. Special names
+            (`__x__`) cannot be declared: the class answers for them.
+        length: The `len()` of the target.
+        sizeof: The size of the target in bytes, as `sys.getsizeof()` of it
+            would be (for memory accounting; not checked).
+
+    Returns:
+        The proxy, so that `declare(Proxy(...), ...)` reads as one
+        expression.
+
+    Raises:
+        TypeError: If `proxy` is not a `Proxy`, `cls` is not a class, a name
+            is not a string, or `length` or `sizeof` is not an int.
+        ValueError: If a name is not an identifier or is a special name, or
+            `length` or `sizeof` is negative.
+    """
+    _proxy_class('declare', proxy)
+    declared = _slots.Declared(attributes, length, sizeof)  # checks them all
+    if cls is not None:
+        _slots.set_default_class(proxy, cls)
+    _slots.set_declared(proxy, declared)
+    return proxy
+
+
+def get_declared(proxy: Proxy[T]) -> _slots.Declared | None:
+    """Return what was declared about a proxy's target, without resolving it.
+
+    Args:
+        proxy: The proxy.
+
+    Returns:
+        The `Declared` values given to `declare`, or `None` if nothing was
+        declared. The declared class is the proxy's `__proxy_default_class__`.
+
+    Raises:
+        TypeError: If `proxy` is not a `Proxy`.
+    """
+    _proxy_class('get_declared', proxy)
+    return _slots.declared_of(proxy)
+
+
+@_audit.explicit('check_declared')
+def check_declared(proxy: Proxy[T]) -> T:
+    """Resolve a proxy and check that its target agrees with what was declared.
+
+    The declared class must be a class of the target (`isinstance`), each
+    declared attribute equal (`==`) to the target's, and the declared length
+    its `len()`. The declared size is an estimate, and is not checked.
+
+    Args:
+        proxy: The proxy.
+
+    Returns:
+        The target.
+
+    Raises:
+        TypeError: If `proxy` is not a `Proxy`.
+        ProxyResolveError: If the proxy cannot be resolved.
+        ValueError: If the target disagrees with a declaration; the message
+            names every disagreement.
+    """
+    _proxy_class('check_declared', proxy)
+    target = extract(proxy)
+    declared = _slots.declared_of(proxy)
+    cls = _slots.default_class(proxy)
+    problems: list[str] = []
+    if cls is not None and not isinstance(target, cls):
+        problems.append(
+            f'the target is a {type(target).__qualname__}, declared {cls.__qualname__}'
+        )
+    if declared is not None:
+        for name, value in declared.attributes.items():
+            try:
+                actual = getattr(target, name)
+            except AttributeError:
+                problems.append(f'the target has no attribute {name!r}')
+                continue
+            problem = _disagreement(f'{name!r}', actual, value)
+            if problem:
+                problems.append(problem)
+        if declared.length is not None:
+            try:
+                actual = len(target)  # type: ignore[arg-type]
+            except TypeError:
+                problems.append('the target has no len()')
+            else:
+                if actual != declared.length:
+                    problems.append(f'len() is {actual}, declared {declared.length}')
+    if problems:
+        raise ValueError(
+            'The target disagrees with what was declared: ' + '; '.join(problems) + '.'
+        )
+    return target
+
+
+def _disagreement(name: str, actual: object, value: object) -> str:
+    """Why `actual` is not the declared `value`, or '' if they agree."""
+    try:
+        if actual is value or bool(actual == value):
+            return ''
+    except Exception as error:  # reported, not raised
+        return (
+            f'{name} cannot be compared with its declared value '
+            f'({type(error).__name__}: {error})'
+        )
+    return f'{name} is {actual!r}, declared {value!r}'

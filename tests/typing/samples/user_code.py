@@ -8,11 +8,15 @@ from collections.abc import Callable
 from proxystore.factory import Factory
 from proxystore.factory import LambdaFactory
 from proxystore.factory import SimpleFactory
+from proxystore.proxy import Declared
 from proxystore.proxy import FactoryType
 from proxystore.proxy import Proxy
 from proxystore.proxy import ProxyLocker
 from proxystore.proxy import ProxyOr
+from proxystore.proxy import check_declared
+from proxystore.proxy import declare
 from proxystore.proxy import extract
+from proxystore.proxy import get_declared
 from proxystore.proxy import get_factory
 from proxystore.proxy import is_resolved
 from proxystore.proxy import resolve
@@ -75,3 +79,6 @@ locked: ProxyLocker[Point] = ProxyLocker(from_simple)
 unlocked: Proxy[Point] = locked.unlock()
 simple: SimpleFactory[Point] = SimpleFactory(Point(0.0, 1.0))
 point: Point = simple()
+declared: Proxy[Point] = declare(Proxy(make_point), Point, attributes={'x': 3.0})
+what: Declared | None = get_declared(declared)
+checked: Point = check_declared(declared)
