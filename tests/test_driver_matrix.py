@@ -2,8 +2,9 @@
 
 A driver hands proxies to a framework (Dask, a process pool, asyncio, a
 mock, a logger...) and should never load their targets itself. Each row
-below takes proxies whose class is known (`cache_defaults=True, target=...`,
-then pickled and unpickled: the form a driver receives them in), passes them
+below takes proxies whose class is known (`cache_defaults=True, target=...`)
+and whose metadata is declared (`declare`), then pickled and unpickled (the
+form a driver receives them in), passes them
 through one framework call under `forbid_implicit_resolution(warn=True)` and
 `record_resolutions()`, and counts the factory calls made in the driver's
 process, in any of its threads: the blocks follow a context, which a
@@ -41,6 +42,7 @@ from _cluster import local_client
 from proxystore.factory import Factory
 from proxystore.proxy import ImplicitResolutionWarning
 from proxystore.proxy import Proxy
+from proxystore.proxy import declare
 from proxystore.proxy import forbid_implicit_resolution
 from proxystore.proxy import is_resolved
 from proxystore.proxy import record_resolutions
@@ -57,9 +59,15 @@ MATRIX: dict[str, tuple[int, str]] = {
     ),
     'dask.sizeof.sizeof': (
         0,
-        "Answered by the proxy's own `__sizeof__`: Dask sees the size of the "
-        "proxy, not of its target, so it undercounts the target's memory.",
+        'Answered by the declared size (`declare(..., sizeof=...)`) through the '
+        "proxy's `__sizeof__`. Without one, Dask sees the size of the proxy, "
+        'not of its target.',
     ),
+    'declared attribute': (
+        0,
+        'A declared attribute answers while the proxy is unresolved.',
+    ),
+    'len()': (0, 'The declared length answers while the proxy is unresolved.'),
     'Client.submit': (
         0,
         'The client tokenizes the argument and checks its class from the cache; '
@@ -85,7 +93,7 @@ MATRIX: dict[str, tuple[int, str]] = {
     ),
     'ProcessPoolExecutor (spawn)': (
         0,
-        'The pool pickles the proxy: the factory and the cached defaults.',
+        'The pool pickles the proxy: the factory, cached defaults and declarations.',
     ),
     'ProcessPoolExecutor (forkserver)': (0, 'As with spawn.'),
     'multiprocessing.Pool (spawn)': (0, 'As `ProcessPoolExecutor`.'),
@@ -112,7 +120,10 @@ MATRIX: dict[str, tuple[int, str]] = {
         'As `copy.copy`: the copy is a new unresolved proxy with a deep copy of '
         'the factory.',
     ),
-    'pickle.dumps': (0, 'A proxy pickles as its factory and cached defaults.'),
+    'pickle.dumps': (
+        0,
+        'A proxy pickles as its factory, cached defaults and declarations.',
+    ),
     "logging '%r'": (0, "An unresolved proxy's repr is its own."),
     "logging '%s'": (
         1,
@@ -138,6 +149,10 @@ class Payload:
 
     def __init__(self, values: list[int]) -> None:
         self.values = values
+        self.count = len(values)
+
+    def __len__(self) -> int:
+        return self.count
 
     def total(self) -> int:
         return sum(self.values)
@@ -154,10 +169,20 @@ class Counted(Factory[Payload]):
         return self.payload
 
 
+# What a driver would declare as the size of a payload of `values` items.
+SIZE_PER_VALUE = 1000
+
+
 def received(values: int = 3) -> Proxy[Payload]:
-    """An unresolved proxy of known class, as a driver receives it."""
+    """An unresolved proxy of known class and metadata, as a driver receives it."""
     payload = Payload(list(range(values)))
     made = Proxy(Counted(payload), cache_defaults=True, target=payload)
+    declare(
+        made,
+        attributes={'count': values},
+        length=values,
+        sizeof=values * SIZE_PER_VALUE,
+    )
     proxy: Proxy[Payload] = pickle.loads(pickle.dumps(made))
     assert not is_resolved(proxy)
     assert proxy.__proxy_default_class__ is Payload
@@ -251,7 +276,16 @@ def dask_tokenize(row: Row) -> None:
 
 def dask_sizeof(row: Row) -> None:
     sizeof = pytest.importorskip('dask.sizeof')
-    assert sizeof.sizeof(received()) > 0
+    # The declared size, and the proxy's own header, which sys.getsizeof adds.
+    assert 3 * SIZE_PER_VALUE <= sizeof.sizeof(received(3)) < 3 * SIZE_PER_VALUE + 100
+
+
+def declared_attribute(row: Row) -> None:
+    assert received(5).count == 5
+
+
+def length(row: Row) -> None:
+    assert len(received(5)) == 5
 
 
 def dask_submit(row: Row) -> None:
@@ -375,6 +409,8 @@ NOTHING: list[pytest.MarkDecorator] = []
 RUNS: dict[str, tuple[Callable[[Row], None], list[pytest.MarkDecorator]]] = {
     'dask.base.tokenize': (dask_tokenize, NOTHING),
     'dask.sizeof.sizeof': (dask_sizeof, NOTHING),
+    'declared attribute': (declared_attribute, NOTHING),
+    'len()': (length, NOTHING),
     'Client.submit': (dask_submit, CLUSTER),
     'Client.submit([proxy, proxy])': (dask_submit_list, CLUSTER),
     'Client.map': (dask_map, CLUSTER),
