@@ -130,6 +130,7 @@ def test_declared_attributes_on_every_kind_of_proxy() -> None:
         assert not is_resolved(proxy)
 
 
+@pytest.mark.threads
 def test_threads_see_a_declared_value_or_the_targets() -> None:
     calls: list[int] = []
 
