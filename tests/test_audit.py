@@ -758,6 +758,10 @@ def test_a_fork_while_other_threads_open_blocks_leaves_the_child_free() -> None:
     stop = threading.Event()
 
     def churn() -> None:
+        # Untraced: a tracer may take a lock of its own on each call
+        # (coverage.py's C tracer does), and a fork that finds it held
+        # hangs the child in the tracer, at the first call it traces there.
+        sys.settrace(None)
         logger = logging.getLogger('proxystore.proxy')
         while not stop.is_set():
             with record_resolutions(), forbid_implicit_resolution():

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sys
 import threading
 import time
+import traceback
 import warnings
 from collections.abc import Callable
 from collections.abc import Iterator
@@ -135,6 +137,11 @@ def in_child(check: Callable[[], int], timeout: float = 20) -> int:
         code = 99
         try:
             code = check()
+        except BaseException:
+            # On stderr, which the test's report shows: an exit code alone
+            # would not say what failed.
+            traceback.print_exc()
+            sys.stderr.flush()
         finally:
             os._exit(code)
     deadline = time.monotonic() + timeout
