@@ -102,6 +102,13 @@ def test_the_target_answers_once_resolved() -> None:
     assert type(proxy).__sizeof__(proxy) == target.__sizeof__()
 
 
+def test_the_size_of_a_resolved_class_is_the_class_objects() -> None:
+    proxy = declare(Proxy(SimpleFactory(Grid)), type, sizeof=10)
+    assert type(proxy).__sizeof__(proxy) == 10
+    extract(proxy)
+    assert type(proxy).__sizeof__(proxy) == type.__sizeof__(Grid)
+
+
 def test_a_declaration_is_not_needed_for_each_answer() -> None:
     proxy = declare(Proxy(SimpleFactory([1, 2])), length=2)
     with forbid_implicit_resolution():

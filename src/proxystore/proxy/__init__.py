@@ -291,7 +291,9 @@ class Proxy(_ProxySlots, Generic[T], metaclass=ProxyType):
         target = _peek(self)
         if target is _UNSET:
             return declared.sizeof
-        size: int = target.__sizeof__()
+        # Looked up on the type, as sys.getsizeof() does: a class's own
+        # __sizeof__ is unbound.
+        size: int = type(target).__sizeof__(target)
         return size
 
     def __reduce__(self) -> tuple[Any, ...]:
