@@ -54,6 +54,7 @@ from proxystore.proxy._audit import Resolution
 from proxystore.proxy._audit import forbid_implicit_resolution
 from proxystore.proxy._audit import record_resolutions
 from proxystore.proxy._errors import ProxyResolveError
+from proxystore.proxy._forwarding import ProxyCore
 from proxystore.proxy._forwarding import forward
 from proxystore.proxy._helpers import extract
 from proxystore.proxy._helpers import get_factory
@@ -65,7 +66,6 @@ from proxystore.proxy._slots import UNSET as _UNSET
 from proxystore.proxy._slots import DefaultClassType
 from proxystore.proxy._slots import DefaultHashType
 from proxystore.proxy._slots import Defaults as _Defaults
-from proxystore.proxy._slots import _ProxySlots
 from proxystore.proxy._slots import peek as _peek
 from proxystore.proxy._slots import read_factory as _read_factory
 from proxystore.proxy._slots import write_factory as _write_factory
@@ -128,7 +128,7 @@ _OWN_NAMES = frozenset(
 cached default). A subclass adds the names it defines."""
 
 
-class Proxy(_ProxySlots, Generic[T], metaclass=ProxyType):
+class Proxy(ProxyCore, Generic[T], metaclass=ProxyType):
     """A lazy, transparent object proxy.
 
     A proxy is created from a *factory*, a callable that returns the object
