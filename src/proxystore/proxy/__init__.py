@@ -21,6 +21,7 @@ it:
 - `_forwarding`: the templates the forwarding table is compiled from.
 - `_subclass`: the metaclass, and subclasses' own names.
 - `_locker`: `ProxyLocker`.
+- `_capabilities`: `match_capabilities`, which needs `Proxy` itself.
 - `_property`: `proxy_property`, kept for code written against proxystore.
 """
 
@@ -91,6 +92,7 @@ __all__ = [
     'forbid_implicit_resolution',
     'get_factory',
     'is_resolved',
+    'match_capabilities',
     'record_resolutions',
     'resolve',
     'resolve_async',
@@ -592,6 +594,9 @@ def _restore(
     return proxy
 
 
+# Last: it builds its classes from Proxy's.
+from proxystore.proxy._capabilities import match_capabilities  # noqa: E402
+
 ProxyOr = TypeAliasType('ProxyOr', 'Proxy[T] | T', type_params=(T,))
 """`ProxyOr[T]` is `Proxy[T] | T`: for code that takes a proxy or a plain value."""
 
@@ -605,6 +610,7 @@ for _public in (
     record_resolutions,
     get_factory,
     is_resolved,
+    match_capabilities,
     resolve,
     resolve_async,
 ):
