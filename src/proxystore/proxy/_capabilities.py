@@ -17,7 +17,8 @@ methods themselves. The first variant makes `ProxyType` answer
 those checks cost what they always did (CPython's own, in C).
 """
 
-# pyright: reportPrivateUsage=false
+# Pickles may hold anything, whatever the annotations say.
+# pyright: reportPrivateUsage=false, reportUnnecessaryIsInstance=false
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ import threading
 import types
 from typing import Any
 from typing import TypeVar
+from typing import cast
 
 # `Proxy`: a cycle, on purpose (`proxystore.proxy` imports this module last).
 from proxystore.proxy import Proxy
@@ -139,9 +141,9 @@ def match_capabilities(proxy: Proxy[T]) -> Proxy[T]:
         raise TypeError(
             f'match_capabilities() expects a Proxy, not {cls.__qualname__}.',
         )
-    known = _slots.default_class(proxy)
+    known: type | None = _slots.default_class(proxy)
     if known is None:
-        target = _slots.peek(proxy)
+        target: object = _slots.peek(proxy)
         if target is not _slots.UNSET:
             known = type(target)
     if known is None:
@@ -167,7 +169,7 @@ def _has(cls: type, name: str) -> bool:
 
 def _key(cls: type) -> _Key:
     present = {name for name in CAPABILITIES if _has(cls, name)}
-    blocked = set() if '__hash__' in present else {'__hash__'}
+    blocked: set[str] = set() if '__hash__' in present else {'__hash__'}
     if issubclass(cls, (str, bytes)):
         # os.fspath() and open() take text and bytes as they are, which a
         # proxy is not: it keeps __fspath__ (and so stays an os.PathLike).
@@ -244,7 +246,7 @@ def _reduce(proxy: Any) -> tuple[Any, ...]:
     """Pickle a matched proxy as a plain one, with its capabilities."""
     # A plain proxy with the same slots pickles as Proxy pickles it; the
     # loader gives it the capabilities back.
-    plain = Proxy.__new__(Proxy)
+    plain: Proxy[Any] = Proxy.__new__(Proxy)  # pyright: ignore[reportUnknownVariableType]
     with contextlib.suppress(AttributeError):  # pickling `plain` then raises
         _slots.write_factory(plain, _slots.read_factory(proxy))
     _slots.write_target(plain, _slots.UNSET)
@@ -292,5 +294,6 @@ def _restore_matched(
 
 def _are_capabilities(names: object) -> bool:
     return isinstance(names, tuple) and all(
-        isinstance(name, str) and name in _KNOWN for name in names
+        isinstance(name, str) and name in _KNOWN
+        for name in cast('tuple[object, ...]', names)
     )
