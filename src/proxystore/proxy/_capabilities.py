@@ -27,6 +27,7 @@ import contextlib
 import sys
 import threading
 import types
+import weakref
 from typing import Any
 from typing import TypeVar
 from typing import cast
@@ -85,6 +86,9 @@ _variants: dict[_Key, type] = {}
 _keys: dict[type, _Key] = {}
 """Every variant's key: what `ProxyType`'s checks look variants up in."""
 _lock = threading.Lock()
+_class_keys: weakref.WeakKeyDictionary[type, _Key] = weakref.WeakKeyDictionary()
+"""The key of each class matched so far: working it out takes microseconds.
+(Methods added to a class after it was first matched are not seen.)"""
 
 
 def match_capabilities(proxy: Proxy[T]) -> Proxy[T]:
@@ -154,7 +158,10 @@ def match_capabilities(proxy: Proxy[T]) -> Proxy[T]:
             'with target= and cache_defaults=True, set __proxy_default_class__, '
             'or resolve it first.',
         )
-    _switch(proxy, _key(known))
+    key = _class_keys.get(known)
+    if key is None:
+        key = _class_keys[known] = _key(known)
+    _switch(proxy, key)
     return proxy
 
 
