@@ -21,7 +21,7 @@ it:
 - `_forwarding`: the templates the forwarding table is compiled from.
 - `_subclass`: the metaclass, and subclasses' own names.
 - `_locker`: `ProxyLocker`.
-- `_capabilities`: `match_capabilities`, which needs `Proxy` itself.
+- `_capabilities`: `match_capabilities`, and the classes it gives proxies.
 - `_property`: `proxy_property`, kept for code written against proxystore.
 """
 
@@ -54,6 +54,7 @@ from proxystore.proxy._audit import ImplicitResolutionWarning
 from proxystore.proxy._audit import Resolution
 from proxystore.proxy._audit import forbid_implicit_resolution
 from proxystore.proxy._audit import record_resolutions
+from proxystore.proxy._capabilities import match_capabilities
 from proxystore.proxy._errors import ProxyResolveError
 from proxystore.proxy._forwarding import ProxyCore
 from proxystore.proxy._forwarding import forward
@@ -593,9 +594,6 @@ def _restore(
         _object_setattr(proxy, name, value)
     return proxy
 
-
-# Last: it builds its classes from Proxy's.
-from proxystore.proxy._capabilities import match_capabilities  # noqa: E402
 
 ProxyOr = TypeAliasType('ProxyOr', 'Proxy[T] | T', type_params=(T,))
 """`ProxyOr[T]` is `Proxy[T] | T`: for code that takes a proxy or a plain value."""

@@ -28,16 +28,19 @@ import sys
 import threading
 import types
 import weakref
+from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
 from typing import cast
 
-# `Proxy`: a cycle, on purpose (`proxystore.proxy` imports this module last).
-from proxystore.proxy import Proxy
 from proxystore.proxy import _slots
+from proxystore.proxy import _subclass
 from proxystore.proxy._forwarding import ProxyCore
 from proxystore.proxy._subclass import _CLASS_METADATA
 from proxystore.proxy._subclass import ProxyType
+
+if TYPE_CHECKING:
+    from proxystore.proxy import Proxy
 
 __all__ = ['CAPABILITIES', 'match_capabilities']
 
@@ -91,6 +94,13 @@ _class_keys: weakref.WeakKeyDictionary[type, _Key] = weakref.WeakKeyDictionary()
 (Methods added to a class after it was first matched are not seen.)"""
 
 
+def _proxy_class() -> type[Any]:
+    """`Proxy`, which exists (its table compiled) before any proxy does."""
+    root = _subclass._root
+    assert root is not None
+    return root.cls
+
+
 def match_capabilities(proxy: Proxy[T]) -> Proxy[T]:
     """Give a proxy the special methods of its target's class, and no others.
 
@@ -135,8 +145,9 @@ def match_capabilities(proxy: Proxy[T]) -> Proxy[T]:
         ValueError: If the target's class is unknown: the proxy has no default
             class and is unresolved.
     """
+    root = _proxy_class()
     cls = type(proxy)
-    if cls is not Proxy and cls not in _keys:
+    if cls is not root and cls not in _keys:
         if _slots.is_proxy(proxy):
             raise TypeError(
                 f'match_capabilities() takes a Proxy, not an instance of its '
@@ -151,7 +162,7 @@ def match_capabilities(proxy: Proxy[T]) -> Proxy[T]:
         if target is not _slots.UNSET:
             known = type(target)
     if known is None:
-        if cls is not Proxy:
+        if cls is not root:
             return proxy
         raise ValueError(
             "match_capabilities() needs the target's class: make the proxy "
@@ -201,14 +212,16 @@ def _switch(proxy: Any, key: _Key) -> None:
 
 
 def _make_variant(key: _Key) -> type:
+    global _proxy
     with _lock:
         variant = _variants.get(key)
         if variant is not None:
             return variant
+        _proxy = root = _proxy_class()
         names, blocked, coroutine = key
         namespace = {
             name: value
-            for name, value in vars(Proxy).items()
+            for name, value in vars(root).items()
             if name not in _CLASS_METADATA
             and (name not in CAPABILITIES or name in names)
         }
@@ -231,6 +244,8 @@ def _make_variant(key: _Key) -> type:
         return variant
 
 
+_proxy: type | None = None
+"""`Proxy`, for the checks, set before they are installed."""
 _type_instancecheck = type.__instancecheck__
 _type_subclasscheck = type.__subclasscheck__
 
@@ -239,13 +254,13 @@ def _instancecheck(cls: type, instance: Any, /) -> bool:
     # A variant is an instance of Proxy itself, not of its subclasses; the
     # default check would read instance.__class__ (the target's class).
     if type(instance) in _keys:
-        return cls is Proxy
+        return cls is _proxy
     return _type_instancecheck(cls, instance)
 
 
 def _subclasscheck(cls: type, subclass: type, /) -> bool:
     if subclass in _keys:
-        return cls is Proxy
+        return cls is _proxy
     return _type_subclasscheck(cls, subclass)
 
 
@@ -253,7 +268,8 @@ def _reduce(proxy: Any) -> tuple[Any, ...]:
     """Pickle a matched proxy as a plain one, with its capabilities."""
     # A plain proxy with the same slots pickles as Proxy pickles it; the
     # loader gives it the capabilities back.
-    plain: Proxy[Any] = Proxy.__new__(Proxy)  # pyright: ignore[reportUnknownVariableType]
+    root = _proxy_class()
+    plain: Proxy[Any] = object.__new__(root)
     with contextlib.suppress(AttributeError):  # pickling `plain` then raises
         _slots.write_factory(plain, _slots.read_factory(proxy))
     _slots.write_target(plain, _slots.UNSET)
@@ -277,7 +293,7 @@ def _restore_matched(
     Raises:
         TypeError: If the arguments are not what `_reduce` writes.
     """
-    if type(proxy) is not Proxy:
+    if type(proxy) is not _proxy_class():
         raise TypeError(
             f'Cannot restore a matched proxy from {type(proxy).__qualname__}: '
             'not a Proxy.',
