@@ -21,6 +21,7 @@ it:
 - `_forwarding`: the templates the forwarding table is compiled from.
 - `_subclass`: the metaclass, and subclasses' own names.
 - `_locker`: `ProxyLocker`.
+- `_capabilities`: `match_capabilities`, and the classes it gives proxies.
 - `_property`: `proxy_property`, kept for code written against proxystore.
 """
 
@@ -53,7 +54,9 @@ from proxystore.proxy._audit import ImplicitResolutionWarning
 from proxystore.proxy._audit import Resolution
 from proxystore.proxy._audit import forbid_implicit_resolution
 from proxystore.proxy._audit import record_resolutions
+from proxystore.proxy._capabilities import match_capabilities
 from proxystore.proxy._errors import ProxyResolveError
+from proxystore.proxy._forwarding import ProxyCore
 from proxystore.proxy._forwarding import forward
 from proxystore.proxy._helpers import check_declared
 from proxystore.proxy._helpers import declare
@@ -69,7 +72,6 @@ from proxystore.proxy._slots import Declared
 from proxystore.proxy._slots import DefaultClassType
 from proxystore.proxy._slots import DefaultHashType
 from proxystore.proxy._slots import Defaults as _Defaults
-from proxystore.proxy._slots import _ProxySlots
 from proxystore.proxy._slots import peek as _peek
 from proxystore.proxy._slots import read_factory as _read_factory
 from proxystore.proxy._slots import write_factory as _write_factory
@@ -99,6 +101,7 @@ __all__ = [
     'get_declared',
     'get_factory',
     'is_resolved',
+    'match_capabilities',
     'record_resolutions',
     'resolve',
     'resolve_async',
@@ -137,7 +140,7 @@ _OWN_NAMES = frozenset(
 cached default). A subclass adds the names it defines."""
 
 
-class Proxy(_ProxySlots, Generic[T], metaclass=ProxyType):
+class Proxy(ProxyCore, Generic[T], metaclass=ProxyType):
     """A lazy, transparent object proxy.
 
     A proxy is created from a *factory*, a callable that returns the object
@@ -664,6 +667,7 @@ for _public in (
     get_declared,
     get_factory,
     is_resolved,
+    match_capabilities,
     resolve,
     resolve_async,
 ):
