@@ -561,3 +561,17 @@ def test_every_operation_is_as_on_a_proxy(name: str, target_name: str) -> None:
             continue
         assert bare[0] == matched[0] == 'raised', f'{name} ({kind}): {matched}'
         assert bare[1][0] is matched[1][0], f'{name} ({kind}): {bare} != {matched}'
+
+
+def test_a_variant_made_twice_is_kept_once() -> None:
+    # What two threads, or a finalizer run while a variant is being made,
+    # do: each makes the class; the first registered is the one used.
+    from proxystore.proxy import _capabilities
+
+    key = _capabilities._key(complex)
+    first = _capabilities._make_variant(key)
+    again = _capabilities._make_variant(key)
+    assert again is first
+    assert set(_capabilities._keys) == set(_capabilities._variants.values())
+    proxy = match_capabilities(Proxy(lambda: 1j, target=1j, cache_defaults=True))
+    assert type(proxy) is first

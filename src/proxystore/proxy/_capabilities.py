@@ -25,7 +25,6 @@ from __future__ import annotations
 import collections.abc
 import contextlib
 import sys
-import threading
 import types
 import weakref
 from typing import TYPE_CHECKING
@@ -88,7 +87,6 @@ cache it as a coroutine type."""
 _variants: dict[_Key, type] = {}
 _keys: dict[type, _Key] = {}
 """Every variant's key: what `ProxyType`'s checks look variants up in."""
-_lock = threading.Lock()
 _class_keys: weakref.WeakKeyDictionary[type, _Key] = weakref.WeakKeyDictionary()
 """The key of each class matched so far: working it out takes microseconds.
 (Methods added to a class after it was first matched are not seen.)"""
@@ -212,36 +210,37 @@ def _switch(proxy: Any, key: _Key) -> None:
 
 
 def _make_variant(key: _Key) -> type:
+    # No lock: making a class runs allocations, so a finalizer may run here
+    # and match a proxy itself. Two threads (or a finalizer) that make the
+    # same variant at once each make one; the first registered is kept by
+    # everyone, and the other is never used.
     global _proxy
-    with _lock:
-        variant = _variants.get(key)
-        if variant is not None:
-            return variant
-        _proxy = root = _proxy_class()
-        names, blocked, coroutine = key
-        namespace = {
-            name: value
-            for name, value in vars(root).items()
-            if name not in _CLASS_METADATA
-            and (name not in CAPABILITIES or name in names)
-        }
-        # None: the operation is refused, and collections.abc says so.
-        namespace.update(dict.fromkeys(blocked))
-        listed = ', '.join(sorted(names))
-        namespace.update(
-            __slots__=(),
-            __module__=__name__,
-            __qualname__=f'Proxy[{listed}]' + (' (coroutine)' if coroutine else ''),
-            __doc__=f'A `Proxy` whose class has only these capabilities: {listed}.',
-            __reduce__=_reduce,
-        )
-        variant = type('Proxy', (ProxyCore,), namespace)
-        _keys[variant] = key
-        if len(_keys) == 1:
-            ProxyType.__instancecheck__ = _instancecheck  # type: ignore[method-assign]
-            ProxyType.__subclasscheck__ = _subclasscheck  # type: ignore[method-assign]
-        _variants[key] = variant
-        return variant
+    _proxy = root = _proxy_class()
+    names, blocked, coroutine = key
+    namespace = {
+        name: value
+        for name, value in vars(root).items()
+        if name not in _CLASS_METADATA and (name not in CAPABILITIES or name in names)
+    }
+    # None: the operation is refused, and collections.abc says so.
+    namespace.update(dict.fromkeys(blocked))
+    listed = ', '.join(sorted(names))
+    namespace.update(
+        __slots__=(),
+        __module__=__name__,
+        __qualname__=f'Proxy[{listed}]' + (' (coroutine)' if coroutine else ''),
+        __doc__=f'A `Proxy` whose class has only these capabilities: {listed}.',
+        __reduce__=_reduce,
+    )
+    made = type('Proxy', (ProxyCore,), namespace)
+    # Known to the checks before any proxy can have it.
+    _keys[made] = key
+    ProxyType.__instancecheck__ = _instancecheck  # type: ignore[method-assign]
+    ProxyType.__subclasscheck__ = _subclasscheck  # type: ignore[method-assign]
+    variant = _variants.setdefault(key, made)
+    if variant is not made:
+        del _keys[made]
+    return variant
 
 
 _proxy: type | None = None
