@@ -296,8 +296,8 @@ class Proxy(ProxyCore, Generic[T], metaclass=ProxyType):
             return declared.sizeof
         # Looked up on the type, as sys.getsizeof() does: a class's own
         # __sizeof__ is unbound.
-        size: int = type(target).__sizeof__(target)
-        return size
+        measure: Callable[[Any], int] = type(target).__sizeof__
+        return measure(target)
 
     def __reduce__(self) -> tuple[Any, ...]:
         try:
