@@ -296,8 +296,9 @@ class Proxy(ProxyCore, Generic[T], metaclass=ProxyType):
             return declared.sizeof
         # Looked up on the type, as sys.getsizeof() does: a class's own
         # __sizeof__ is unbound.
-        measure: Callable[[Any], int] = type(target).__sizeof__
-        return measure(target)
+        measure: Any = type(target).__sizeof__
+        size: int = measure(target)
+        return size
 
     def __reduce__(self) -> tuple[Any, ...]:
         try:
