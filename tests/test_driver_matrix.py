@@ -45,6 +45,7 @@ from proxystore.proxy import Proxy
 from proxystore.proxy import declare
 from proxystore.proxy import forbid_implicit_resolution
 from proxystore.proxy import is_resolved
+from proxystore.proxy import match_capabilities
 from proxystore.proxy import record_resolutions
 
 PAGE = Path(__file__).parent.parent / 'docs' / 'guides' / 'driver.md'
@@ -85,6 +86,12 @@ MATRIX: dict[str, tuple[int, str]] = {
         '`isinstance(proxy, Iterator)` (`Proxy` defines `__next__`), and '
         'scatter refuses iterators.',
     ),
+    'Client.scatter(matched proxy)': (
+        1,
+        'A matched proxy (`match_capabilities`) of a class that is no iterator '
+        'is not one: scatter takes it, and then reads `__module__` as for '
+        '`Client.scatter([proxy])`.',
+    ),
     'Client.scatter([proxy])': (
         1,
         "distributed's pickler calls `inspect.getmodule(proxy)`, which reads "
@@ -104,6 +111,12 @@ MATRIX: dict[str, tuple[int, str]] = {
         'of proxies they hold.',
     ),
     'asyncio.create_task': (0, 'As `asyncio.gather`.'),
+    'unittest.mock.Mock(spec=matched proxy)': (
+        1,
+        'As with a plain proxy, but the spec is the matched class, which has '
+        "only the special methods of the target's class: the mock is not taken "
+        'for an awaitable.',
+    ),
     'unittest.mock.Mock(spec=)': (
         1,
         'Mock asks whether the spec is a coroutine function, which reads an '
@@ -316,6 +329,13 @@ def dask_scatter(row: Row) -> None:
         client.scatter(received(4))
 
 
+def dask_scatter_matched(row: Row) -> None:
+    client = row.fixture('client')
+    # A matched proxy of a Payload is no iterator: scatter takes it.
+    future = client.scatter(match_capabilities(received(4)))
+    assert client.submit(total, future).result() == 6
+
+
 def dask_scatter_list(row: Row) -> None:
     client = row.fixture('client')
     (future,) = client.scatter([received(4)])
@@ -360,6 +380,14 @@ def mock_spec(row: Row) -> None:
     # The spec is type(proxy), not the cached class: the mock is a Proxy.
     assert mock.__class__ is Proxy
     assert not isinstance(mock, Payload)
+
+
+def mock_spec_matched(row: Row) -> None:
+    proxy = match_capabilities(received())
+    mock = unittest.mock.Mock(spec=proxy)
+    # The spec is the matched class: no longer one that is awaitable.
+    assert mock.__class__ is type(proxy)
+    assert not isinstance(mock, unittest.mock.AsyncMock)
 
 
 def copy_copy(row: Row) -> None:
@@ -415,6 +443,7 @@ RUNS: dict[str, tuple[Callable[[Row], None], list[pytest.MarkDecorator]]] = {
     'Client.submit([proxy, proxy])': (dask_submit_list, CLUSTER),
     'Client.map': (dask_map, CLUSTER),
     'Client.scatter(proxy)': (dask_scatter, CLUSTER),
+    'Client.scatter(matched proxy)': (dask_scatter_matched, CLUSTER),
     'Client.scatter([proxy])': (dask_scatter_list, CLUSTER),
     'ProcessPoolExecutor (spawn)': (pool_row('executor', 'spawn'), PROCESSES),
     'ProcessPoolExecutor (forkserver)': (pool_row('executor', 'forkserver'), PROCESSES),
@@ -422,6 +451,7 @@ RUNS: dict[str, tuple[Callable[[Row], None], list[pytest.MarkDecorator]]] = {
     'multiprocessing.Pool (forkserver)': (pool_row('pool', 'forkserver'), PROCESSES),
     'asyncio.gather': (asyncio_gather, LOOP),
     'asyncio.create_task': (asyncio_create_task, LOOP),
+    'unittest.mock.Mock(spec=matched proxy)': (mock_spec_matched, NOTHING),
     'unittest.mock.Mock(spec=)': (mock_spec, NOTHING),
     'copy.copy': (copy_copy, NOTHING),
     'copy.deepcopy': (copy_deepcopy, NOTHING),
