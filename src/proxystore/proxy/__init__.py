@@ -445,9 +445,12 @@ class Proxy(ProxyCore, Generic[T], metaclass=ProxyType):
     __ixor__ = forward('target ^= other', 'other, /', inplace=True)
     __ior__ = forward('target |= other', 'other, /', inplace=True)
 
+    # A subclass that reads the target through its own __proxy_wrapped__
+    # gets len() from it: the declared length would cost its every len().
     __len__ = forward(
         'len(target)',
         unresolved='if (known := _declared_length(self)) is not None: return known',
+        unresolved_when_wrapped=False,
     )
     __length_hint__ = forward('ops.length_hint(target)')
     __contains__ = forward('item in target', 'item, /')
@@ -503,8 +506,13 @@ def _unresolved_attribute(proxy: Proxy[Any], name: str) -> Any:
     Raises:
         AttributeError: If the default class says the attribute is missing.
     """
-    held = _slots.defaults_held(proxy)
-    if held is None:
+    # _slots.defaults_held(), inlined: every isinstance() of an unresolved
+    # proxy reads __class__ here.
+    try:
+        held = _read_factory(proxy)
+    except AttributeError:  # never initialized
+        return _UNSET
+    if type(held) is not _Defaults:
         return _UNSET
     declared = held.declared
     if declared is not None and name in declared.attributes:

@@ -140,13 +140,26 @@ class forward:
             when `name` is one of the proxy's own.
         unresolved: A statement to run first when the proxy is unresolved,
             for methods that can answer (and return) without resolving it.
+        unresolved_when_wrapped: Whether `unresolved` runs in the methods
+            that read the target through `__proxy_wrapped__` too. There it
+            costs every call, resolved or not, a read of the slot: a rule
+            whose unresolved answer is a convenience (a declared length)
+            leaves those subclasses their property's answer instead.
         on_type_error: An expression to return instead when the operation
             raises `TypeError` (which `sys.exc_info()` gives, to re-raise):
             for the rare operation whose C callers need more than the
             operation. A `try` costs nothing until something is raised.
     """
 
-    __slots__ = ('inplace', 'on_type_error', 'operation', 'own', 'params', 'unresolved')
+    __slots__ = (
+        'inplace',
+        'on_type_error',
+        'operation',
+        'own',
+        'params',
+        'unresolved',
+        'unresolved_when_wrapped',
+    )
 
     def __init__(
         self,
@@ -156,6 +169,7 @@ class forward:
         inplace: bool = False,
         own: str | None = None,
         unresolved: str | None = None,
+        unresolved_when_wrapped: bool = True,
         on_type_error: str | None = None,
     ) -> None:
         self.operation = operation
@@ -163,6 +177,7 @@ class forward:
         self.inplace = inplace
         self.own = own
         self.unresolved = unresolved
+        self.unresolved_when_wrapped = unresolved_when_wrapped
         self.on_type_error = on_type_error
 
     if TYPE_CHECKING:
@@ -204,10 +219,10 @@ class forward:
             own = f'    if {is_own}:\n        return {self.own}\n'
         unresolved = ''
         if self.unresolved is not None:
-            if wrapped:
-                unresolved = _WRAPPED_UNRESOLVED.format(statement=self.unresolved)
-            else:
+            if not wrapped:
                 unresolved = f'        {self.unresolved}\n'
+            elif self.unresolved_when_wrapped:
+                unresolved = _WRAPPED_UNRESOLVED.format(statement=self.unresolved)
         return template.format(
             name=name,
             params=self.params,
