@@ -1,0 +1,326 @@
+"""Run the test suites of projects built on `proxystore.proxy` with ours in place.
+
+`nox -s hosted` calls `run`. Each suite below is a project's own tests, from
+its pinned source distribution, run by pytest in a uv environment of its own
+where ProxyStore 1.1.0 and the project are installed from PyPI. ProxyStore's
+installed package is copied to a folder placed first on `PYTHONPATH`, and its
+`proxy/` and `factory.py` are replaced there by ours (the installed one is never
+modified); with `--baseline` the copy is left as ProxyStore made it, which is
+how a test is shown to fail without us. `hosted_check.py` (beside this file)
+is loaded into every pytest run: it prints the `proxystore.proxy` that was
+imported and stops the run if it is not the one asked for.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import tarfile
+import tempfile
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import nox
+
+PROXYSTORE = 'proxystore==1.1.0'
+BASELINE = '--baseline'
+# The folder, in a suite's environment, that holds the copy with ours in it.
+OURS = 'overlay-ours'
+
+
+@dataclass(frozen=True)
+class Suite:
+    """One project's tests, and what they need.
+
+    Attributes:
+        name: The name that `nox -s hosted -- <name>` selects.
+        sdist: The pinned requirement whose source distribution holds the tests.
+        requirements: What pip installs into the suite's environment.
+        args: pytest's paths and options, relative to the unpacked source.
+        deselect: Test ids left out, each with the reason.
+    """
+
+    name: str
+    sdist: str
+    requirements: tuple[str, ...]
+    args: tuple[str, ...]
+    deselect: Mapping[str, str] = field(default_factory=dict)
+
+
+SUITES = (
+    Suite(
+        name='proxystore',
+        sdist=PROXYSTORE,
+        requirements=(
+            'proxystore[all]==1.1.0',
+            'pytest',
+            'pytest-asyncio>=0.23.2',
+            'pytest-timeout',
+            'numpy',
+            'pandas',
+            'polars',
+        ),
+        args=(
+            'tests/proxy',
+            'tests/store',
+            'tests/factory_test.py',
+            'tests/serialize_test.py',
+        ),
+    ),
+    Suite(
+        name='colmena',
+        sdist='colmena==0.7.2',
+        requirements=(
+            'colmena==0.7.2',
+            PROXYSTORE,
+            'pytest',
+            'pytest-timeout',
+            'pytest-mock',
+            'pytest-repeat',
+        ),
+        args=('colmena',),
+    ),
+    Suite(
+        name='academy',
+        sdist='academy-py==1.0.0',
+        requirements=(
+            'academy-py[proxystore]==1.0.0',
+            PROXYSTORE,
+            'pytest',
+            'pytest-asyncio>=1.1',
+            'responses',
+        ),
+        args=('tests/unit',),
+    ),
+    Suite(
+        name='proxystore-ex',
+        sdist='proxystore-ex==0.1.5',
+        requirements=(
+            'proxystore-ex==0.1.5',
+            PROXYSTORE,
+            'pytest',
+            'pytest-asyncio>=0.23.2',
+            'pytest-timeout',
+            'dask',
+            'distributed',
+        ),
+        args=('tests',),
+    ),
+    Suite(
+        name='parsl',
+        sdist='parsl==2026.10.26',
+        requirements=('parsl==2026.10.26', PROXYSTORE, 'pytest'),
+        args=(
+            'parsl/tests/test_serialization/test_proxystore_configured.py',
+            'parsl/tests/test_serialization/test_proxystore_impl.py',
+            # Parsl's conftest needs a configuration; `local` runs the tests
+            # that set up their own.
+            '--config',
+            'local',
+        ),
+    ),
+)
+
+
+def select(
+    posargs: Sequence[str], suites: Sequence[Suite] = SUITES
+) -> tuple[list[Suite], bool]:
+    """The suites that `posargs` names (all if none), and whether `--baseline`.
+
+    Raises:
+        ValueError: An argument is neither a suite's name nor `--baseline`.
+    """
+    by_name = {suite.name: suite for suite in suites}
+    unknown = [arg for arg in posargs if arg != BASELINE and arg not in by_name]
+    if unknown:
+        known = ', '.join(by_name)
+        msg = f'no hosted suite named {", ".join(unknown)}: the suites are {known}'
+        raise ValueError(msg)
+    names = [arg for arg in posargs if arg != BASELINE]
+    chosen = [suite for suite in suites if not names or suite.name in names]
+    return chosen, BASELINE in posargs
+
+
+@dataclass(frozen=True)
+class Counts:
+    """The outcome of one suite's run, from pytest's JUnit XML report."""
+
+    passed: int
+    failed: int
+    errors: int
+    skipped: int
+
+
+def read_junit(path: Path) -> Counts:
+    """Count the outcomes in the JUnit XML report pytest wrote at `path`.
+
+    pytest counts an expected failure as skipped there, and an unexpected
+    pass of a strict one as failed, as its terminal summary does.
+
+    Raises:
+        ValueError: The file is not such a report.
+    """
+    root = ET.parse(path).getroot()
+    suites = [root] if root.tag == 'testsuite' else root.findall('testsuite')
+    if root.tag not in {'testsuite', 'testsuites'} or not suites:
+        msg = f'{path} is not a JUnit XML report: its root is <{root.tag}>'
+        raise ValueError(msg)
+    total = {'tests': 0, 'failures': 0, 'errors': 0, 'skipped': 0}
+    for suite in suites:
+        for key in total:
+            total[key] += int(suite.get(key, '0'))
+    failed, errors, skipped = total['failures'], total['errors'], total['skipped']
+    return Counts(
+        passed=total['tests'] - failed - errors - skipped,
+        failed=failed,
+        errors=errors,
+        skipped=skipped,
+    )
+
+
+def summary(results: Mapping[str, tuple[int, Counts | None]], baseline: bool) -> str:
+    """A table of each suite's counts and pytest's exit status.
+
+    `None` stands for a run that wrote no report (pytest stopped before it
+    ran the tests).
+    """
+    module = "ProxyStore 1.1.0's" if baseline else 'ours'
+    head = ('suite', 'passed', 'failed', 'errors', 'skipped', 'exit')
+    lines = [f'proxystore.proxy: {module}', _row(head)]
+    for name, (status, counts) in results.items():
+        if counts is None:
+            lines.append(_row((name, '-', '-', '-', '-', str(status))))
+        else:
+            numbers = (counts.passed, counts.failed, counts.errors, counts.skipped)
+            lines.append(_row((name, *map(str, numbers), str(status))))
+    return '\n'.join(lines)
+
+
+def _row(cells: Sequence[str]) -> str:
+    name, *rest = cells
+    return f'{name:<14}' + ''.join(f'{cell:>9}' for cell in rest)
+
+
+def _unpack(session: nox.Session, suite: Suite, work: Path) -> Path:
+    """The suite's source distribution, downloaded and unpacked once."""
+    stem = suite.sdist.replace('==', '-')
+    tree = work / 'sources' / stem
+    if not tree.is_dir():
+        download = work / 'sdists' / stem
+        session.run(
+            'python', '-m', 'pip', 'download', '-q', '--no-deps', '--no-binary',
+            ':all:', '--dest', str(download), suite.sdist,
+        )  # fmt: skip
+        (archive,) = download.glob('*.tar.gz')
+        with tempfile.TemporaryDirectory(dir=work) as tmp:
+            with tarfile.open(archive) as tar:
+                tar.extractall(tmp, filter='data')
+            (top,) = Path(tmp).iterdir()
+            tree.parent.mkdir(parents=True, exist_ok=True)
+            top.rename(tree)
+    # ProxyStore's tree holds its package's source, which pytest would put
+    # first on sys.path (the tests are a package under the tree): the
+    # installed package, under the overlay, is the one that has to run.
+    shutil.rmtree(tree / 'proxystore', ignore_errors=True)
+    return tree
+
+
+def _environment(
+    session: nox.Session, suite: Suite, work: Path, interpreter: str
+) -> Path:
+    """The suite's uv environment, made again only when its requirements change."""
+    env = work / 'envs' / suite.name
+    stamp = env / 'hosted-requirements.txt'
+    wanted = '\n'.join(suite.requirements)
+    if not stamp.exists() or stamp.read_text() != wanted:
+        session.run('uv', 'venv', '-q', '--clear', '-p', interpreter, str(env))
+        python = str(env / 'bin' / 'python')
+        session.run('uv', 'pip', 'install', '-q', '-p', python, *suite.requirements)
+        stamp.write_text(wanted)
+    return env
+
+
+def _overlay(env: Path, root: Path, baseline: bool) -> Path:
+    """A copy of the installed `proxystore`, with ours in it unless `baseline`."""
+    overlay = env / ('overlay-baseline' if baseline else OURS)
+    shutil.rmtree(overlay, ignore_errors=True)
+    overlay.mkdir()
+    (installed,) = (env / 'lib').glob('python3.*/site-packages/proxystore')
+    package = overlay / 'proxystore'
+    shutil.copytree(installed, package, ignore=shutil.ignore_patterns('__pycache__'))
+    if not baseline:
+        ours = root / 'src' / 'proxystore'
+        shutil.rmtree(package / 'proxy')
+        shutil.copytree(
+            ours / 'proxy',
+            package / 'proxy',
+            ignore=shutil.ignore_patterns('__pycache__'),
+        )
+        shutil.copy2(ours / 'factory.py', package / 'factory.py')
+    shutil.copy2(Path(__file__).with_name('hosted_check.py'), overlay)
+    return overlay
+
+
+def _pytest(
+    session: nox.Session, suite: Suite, tree: Path, env: Path, overlay: Path
+) -> tuple[int, Counts | None]:
+    """Run the suite's pytest in its environment; its exit status and counts.
+
+    Not `session.run`: nox would put its own environment first on `PATH`,
+    where the suites' tests look for `python` and their projects' scripts.
+    """
+    report = overlay.with_suffix('.xml')
+    report.unlink(missing_ok=True)
+    command = [
+        str(env / 'bin' / 'pytest'),
+        '-p',
+        'hosted_check',
+        '-p',
+        'no:cacheprovider',
+        '-rfE',
+        f'--junitxml={report}',
+        *(f'--deselect={test}' for test in suite.deselect),
+        *suite.args,
+    ]
+    variables = {
+        **os.environ,
+        'PATH': os.pathsep.join([str(env / 'bin'), os.environ.get('PATH', '')]),
+        'VIRTUAL_ENV': str(env),
+        'PYTHONPATH': str(overlay),
+        'HOSTED_PROXY': 'ours' if overlay.name == OURS else 'proxystore',
+    }
+    session.log(f'{suite.name}: {shlex.join(command)}')
+    status = subprocess.run(command, cwd=tree, env=variables, check=False).returncode
+    return status, read_junit(report) if report.exists() else None
+
+
+def run(session: nox.Session, root: Path) -> None:
+    """Run the suites the session's arguments select; summarise; fail on a failure."""
+    try:
+        suites, baseline = select(session.posargs)
+    except ValueError as error:
+        session.error(str(error))
+    session.install('pip', 'uv')
+    base = session.run(
+        'python', '-c', 'import sys; print(sys._base_executable)', silent=True
+    )
+    assert isinstance(base, str)
+    work = root / '.nox' / 'hosted'
+    results: dict[str, tuple[int, Counts | None]] = {}
+    for suite in suites:
+        tree = _unpack(session, suite, work)
+        env = _environment(session, suite, work, base.strip())
+        overlay = _overlay(env, root, baseline)
+        results[suite.name] = _pytest(session, suite, tree, env, overlay)
+    session.log('\n' + summary(results, baseline))
+    failed = [name for name, (status, _) in results.items() if status]
+    if failed:
+        session.error(f'failures in {", ".join(failed)}')

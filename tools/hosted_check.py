@@ -1,0 +1,42 @@
+"""The pytest plugin that `nox -s hosted` loads into each suite's run.
+
+It prints which `proxystore.proxy` the run imported, and stops the run before
+any test if that is not the one `HOSTED_PROXY` asks for: `ours` (whose
+package alone has a `_slots` module) or `proxystore` (ProxyStore's own). The
+module must come from the folder on `PYTHONPATH` in either case.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+import pytest
+
+
+def _loaded() -> tuple[Path, str]:
+    import proxystore.proxy
+
+    path = Path(proxystore.proxy.__file__).resolve()
+    ours = importlib.util.find_spec('proxystore.proxy._slots') is not None
+    return path, 'ours' if ours else 'proxystore'
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Stop the run if the wrong `proxystore.proxy` was imported."""
+    path, which = _loaded()
+    wanted = os.environ['HOSTED_PROXY']
+    overlay = Path(os.environ['PYTHONPATH']).resolve()
+    if which != wanted or overlay not in path.parents:
+        msg = (
+            f'proxystore.proxy was imported from {path} ({which}), but this run '
+            f'is for {wanted} from {overlay}'
+        )
+        raise pytest.UsageError(msg)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """The loaded `proxystore.proxy`, at the top of the run's output."""
+    path, which = _loaded()
+    return f'proxystore.proxy: {path} ({which})'
