@@ -3,12 +3,17 @@
 It prints which `proxystore.proxy` the run imported, and stops the run before
 any test if that is not the one `HOSTED_PROXY` asks for: `ours` (whose
 package alone has a `_slots` module) or `proxystore` (ProxyStore's own). The
-module must come from the folder on `PYTHONPATH` in either case.
+module must come from the folder first on `PYTHONPATH` in either case.
+
+The tests that `HOSTED_DEPARTURES` (JSON, test id to reason) names check a
+behaviour in which ours differs from ProxyStore's on purpose: they run as
+strict expected failures.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 from pathlib import Path
 
@@ -27,7 +32,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """Stop the run if the wrong `proxystore.proxy` was imported."""
     path, which = _loaded()
     wanted = os.environ['HOSTED_PROXY']
-    overlay = Path(os.environ['PYTHONPATH']).resolve()
+    overlay = Path(os.environ['PYTHONPATH'].split(os.pathsep)[0]).resolve()
     if which != wanted or overlay not in path.parents:
         msg = (
             f'proxystore.proxy was imported from {path} ({which}), but this run '
@@ -40,3 +45,20 @@ def pytest_report_header(config: pytest.Config) -> str:
     """The loaded `proxystore.proxy`, at the top of the run's output."""
     path, which = _loaded()
     return f'proxystore.proxy: {path} ({which})'
+
+
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """Mark the departures as strict expected failures; all must be there."""
+    departures = json.loads(os.environ.get('HOSTED_DEPARTURES', '{}'))
+    found = set()
+    for item in items:
+        reason = departures.get(item.nodeid)
+        if reason is not None:
+            item.add_marker(pytest.mark.xfail(reason=reason, strict=True))
+            found.add(item.nodeid)
+    missing = sorted(set(departures) - found)
+    if missing:
+        msg = f'tests named as departures were not collected: {", ".join(missing)}'
+        raise pytest.UsageError(msg)
