@@ -442,9 +442,10 @@ def hosted(session: nox.Session) -> None:
 
     ProxyStore 1.1.0's own tests, colmena's, academy-py's, proxystore-ex's and
     Parsl's ProxyStore tests, each from its pinned source distribution (cached
-    under `.nox/hosted/`), with our `proxy/` and `factory.py` over ProxyStore's
-    installed package; the table is in tools/hosted.py. `-- <suite> ...` runs
-    some of them; `-- --baseline` runs ProxyStore's own module instead.
+    under `.nox/hosted-suites/`), with our `proxy/` and `factory.py` over
+    ProxyStore's installed package; the table is in tools/hosted.py.
+    `-- <suite> ...` runs some of them; `-- --baseline` runs ProxyStore's own
+    module instead.
     """
     sys.path.insert(0, str(ROOT / 'tools'))
     import hosted

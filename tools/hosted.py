@@ -105,6 +105,19 @@ SUITES = (
             PROXYSTORE,
         ),
         args=('colmena',),
+        deselect=dict.fromkeys(
+            (
+                'colmena/task_server/tests/test_retry.py'
+                '::test_retry_policy_max_retries_zero',
+                'colmena/task_server/tests/test_retry.py'
+                '::test_retry_policy_max_retries[0-0]',
+            ),
+            # Alone, the file's four tests passed here in 39 s; in the whole
+            # suite these first two timed out, with either module.
+            'flaky on a busy machine: the first results from the Parsl '
+            'executor the test starts can take longer than its 10 s limit; '
+            "timed out the same way with ProxyStore's own module",
+        ),
     ),
     Suite(
         name='academy',
@@ -336,7 +349,8 @@ def run(session: nox.Session, root: Path) -> None:
         'python', '-c', 'import sys; print(sys._base_executable)', silent=True
     )
     assert isinstance(base, str)
-    work = root / '.nox' / 'hosted'
+    # Beside the session's own environment, which nox makes afresh each run.
+    work = root / '.nox' / 'hosted-suites'
     results: dict[str, tuple[int, Counts | None]] = {}
     for suite in suites:
         tree = _unpack(session, suite, work)
