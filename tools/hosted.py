@@ -76,12 +76,21 @@ SUITES = (
             # The extras of the project's own test environment (tox.ini).
             'proxystore[all,dev]==1.1.0',
         ),
-        args=(
-            'tests/proxy',
-            'tests/store',
-            'tests/factory_test.py',
-            'tests/serialize_test.py',
-        ),
+        # The whole suite: its stores, connectors, streams and endpoints all
+        # make and resolve proxies.
+        args=('tests',),
+        deselect={
+            'tests/endpoint/serve_test.py::test_serve': (
+                'flaky on a busy machine: the endpoint it starts can take '
+                "longer than the test's 5 s limit; timed out the same way with "
+                "ProxyStore's own module"
+            ),
+            'tests/stream/shims/queue_test.py::test_multiprocessing_send_messages': (
+                'flaky on a busy machine: its two spawned processes can take '
+                'longer than the 5 s it joins them for (exit code None); failed '
+                "the same way with ProxyStore's own module"
+            ),
+        },
         departures={
             'tests/proxy/proxy_container_test.py::test_index': (
                 'a proxy of an object without __index__ is no index, as the '
