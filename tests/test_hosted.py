@@ -167,3 +167,17 @@ def test_check_stops_at_a_departure_not_collected(tmp_path: Path) -> None:
     )
     assert result.returncode == 4
     assert 'were not collected: test_sample.py::test_gone' in result.stderr
+
+
+@pytest.mark.subprocess
+def test_check_deselects_exact_ids(tmp_path: Path) -> None:
+    # `--deselect=test_sample.py::test_passes` would take test_passes_then_errors too.
+    result = _pytest(
+        tmp_path,
+        '-p',
+        'hosted_check',
+        HOSTED_PROXY='ours',
+        HOSTED_DESELECT=json.dumps(['test_sample.py::test_passes']),
+    )
+    last = result.stdout.splitlines()[-1]
+    assert ' 3 failed, 1 passed, 1 skipped, 1 deselected, 1 xfailed, 1 error ' in last

@@ -5,9 +5,12 @@ any test if that is not the one `HOSTED_PROXY` asks for: `ours` (whose
 package alone has a `_slots` module) or `proxystore` (ProxyStore's own). The
 module must come from the folder first on `PYTHONPATH` in either case.
 
-The tests that `HOSTED_DEPARTURES` (JSON, test id to reason) names check a
-behaviour in which ours differs from ProxyStore's on purpose: they run as
-strict expected failures.
+It also takes out the tests that `HOSTED_DESELECT` (a JSON list of test ids)
+names, by exact id (pytest's `--deselect` takes every id that begins with the
+one given), and runs those that `HOSTED_DEPARTURES` (JSON, test id to reason)
+names, tests of a behaviour in which ours differs from ProxyStore's on
+purpose, as strict expected failures. A test either names that was not
+collected stops the run: the table is out of date.
 """
 
 from __future__ import annotations
@@ -50,15 +53,20 @@ def pytest_report_header(config: pytest.Config) -> str:
 def pytest_collection_modifyitems(
     config: pytest.Config, items: list[pytest.Item]
 ) -> None:
-    """Mark the departures as strict expected failures; all must be there."""
+    """Take out the deselected tests; mark the departures as expected failures."""
+    deselect = set(json.loads(os.environ.get('HOSTED_DESELECT', '[]')))
     departures = json.loads(os.environ.get('HOSTED_DEPARTURES', '{}'))
-    found = set()
+    collected = {item.nodeid for item in items}
+    missing = sorted((deselect | set(departures)) - collected)
+    if missing:
+        msg = f'tests named for the hosted run were not collected: {", ".join(missing)}'
+        raise pytest.UsageError(msg)
     for item in items:
         reason = departures.get(item.nodeid)
         if reason is not None:
             item.add_marker(pytest.mark.xfail(reason=reason, strict=True))
-            found.add(item.nodeid)
-    missing = sorted(set(departures) - found)
-    if missing:
-        msg = f'tests named as departures were not collected: {", ".join(missing)}'
-        raise pytest.UsageError(msg)
+    if deselect:
+        config.hook.pytest_deselected(
+            items=[item for item in items if item.nodeid in deselect]
+        )
+        items[:] = [item for item in items if item.nodeid not in deselect]
