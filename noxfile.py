@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import nox
@@ -433,3 +434,20 @@ def scaling(session: nox.Session) -> None:
         str(ROOT / 'benchmarks' / 'results' / f'scaling-{session.python}'),
         *session.posargs,
     )
+
+
+@nox.session(python='3.12')
+def hosted(session: nox.Session) -> None:
+    """Run the suites of projects built on `proxystore.proxy` with ours in place.
+
+    ProxyStore 1.1.0's own tests, colmena's, academy-py's, proxystore-ex's and
+    Parsl's ProxyStore tests, each from its pinned source distribution (cached
+    under `.nox/hosted-suites/`), with our `proxy/` and `factory.py` over
+    ProxyStore's installed package; the table is in tools/hosted.py.
+    `-- <suite> ...` runs some of them; `-- --baseline` runs ProxyStore's own
+    module instead.
+    """
+    sys.path.insert(0, str(ROOT / 'tools'))
+    import hosted
+
+    hosted.run(session, ROOT)
