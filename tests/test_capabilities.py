@@ -575,3 +575,18 @@ def test_a_variant_made_twice_is_kept_once() -> None:
     assert set(_capabilities._keys) == set(_capabilities._variants.values())
     proxy = match_capabilities(Proxy(lambda: 1j, target=1j, cache_defaults=True))
     assert type(proxy) is first
+
+
+def test_variants_run_proxys_code_with_globals_of_their_own() -> None:
+    # One compilation made Proxy's table: the variants copy its one globals
+    # dict, with `Proxy` (which the 3.12+ slot reads name) the variant.
+    generated = [
+        v for v in vars(Proxy).values() if getattr(v, '_proxy_generated', False)
+    ]
+    assert len({id(v.__globals__) for v in generated}) == 1
+    proxy = match_capabilities(Proxy(lambda: [1], target=[1], cache_defaults=True))
+    variant = type(proxy)
+    assert variant.__len__.__code__ is Proxy.__len__.__code__
+    assert variant.__len__.__globals__['Proxy'] is variant
+    assert Proxy.__len__.__globals__['Proxy'] is Proxy
+    assert len(proxy) == 1

@@ -841,9 +841,9 @@ def test_the_templates_names_cannot_be_given_other_values() -> None:
 
     given = {'_UNSET': None, '_extract': len, 'ops': None}
     with pytest.raises(ValueError, match=r'other values: _UNSET, _extract\.$'):
-        _names_for(given)
+        _names_for(Proxy, given)
     # The very same value is no clash.
-    names = _names_for({'_UNSET': Proxy.__len__.__globals__['_UNSET']})
+    names = _names_for(Proxy, {'_UNSET': Proxy.__len__.__globals__['_UNSET']})
     assert names['_UNSET'] is Proxy.__len__.__globals__['_UNSET']
 
 

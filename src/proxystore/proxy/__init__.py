@@ -56,7 +56,6 @@ from proxystore.proxy._audit import forbid_implicit_resolution
 from proxystore.proxy._audit import record_resolutions
 from proxystore.proxy._capabilities import match_capabilities
 from proxystore.proxy._errors import ProxyResolveError
-from proxystore.proxy._forwarding import ProxyCore
 from proxystore.proxy._forwarding import forward
 from proxystore.proxy._helpers import check_declared
 from proxystore.proxy._helpers import declare
@@ -72,6 +71,7 @@ from proxystore.proxy._slots import Declared
 from proxystore.proxy._slots import DefaultClassType
 from proxystore.proxy._slots import DefaultHashType
 from proxystore.proxy._slots import Defaults as _Defaults
+from proxystore.proxy._slots import _ProxySlots
 from proxystore.proxy._slots import peek as _peek
 from proxystore.proxy._slots import read_factory as _read_factory
 from proxystore.proxy._slots import write_factory as _write_factory
@@ -140,7 +140,7 @@ _OWN_NAMES = frozenset(
 cached default). A subclass adds the names it defines."""
 
 
-class Proxy(ProxyCore, Generic[T], metaclass=ProxyType):
+class Proxy(_ProxySlots, Generic[T], metaclass=ProxyType):
     """A lazy, transparent object proxy.
 
     A proxy is created from a *factory*, a callable that returns the object

@@ -7,14 +7,18 @@ all, so a plain proxy answers each check as if its target could do
 everything. `match_capabilities` gives a proxy a class of this module
 instead, a *variant*: `Proxy`'s methods, less the capabilities that the
 target's class lacks. A variant is a sibling of `Proxy` (both derive from
-`ProxyCore`, with the same slots), not a subclass: a subclass could not lose
+`_ProxySlots`, and add no slots), not a subclass: a subclass could not lose
 `Proxy.__call__`, since `callable` reads only whether the type has one.
 
 Variants are made when first needed and kept, one per set of capabilities,
 so there are at most a few dozen in practice. They run `Proxy`'s compiled
-methods themselves. The first variant makes `ProxyType` answer
-`isinstance(v, Proxy)` and `issubclass(V, Proxy)` for variants; until then
-those checks cost what they always did (CPython's own, in C).
+methods' own code, each function rebound to globals of the variant's, in
+which `Proxy` is the variant: the methods read the target slot with
+`super(Proxy, self)` on 3.12+, which a sibling of `Proxy` would refuse.
+
+The first variant makes `ProxyType` answer `isinstance(v, Proxy)` and
+`issubclass(V, Proxy)` for variants; until then those checks cost what they
+always did (CPython's own, in C).
 """
 
 # Pickles may hold anything, whatever the annotations say.
@@ -34,7 +38,6 @@ from typing import cast
 
 from proxystore.proxy import _slots
 from proxystore.proxy import _subclass
-from proxystore.proxy._forwarding import ProxyCore
 from proxystore.proxy._subclass import _CLASS_METADATA
 from proxystore.proxy._subclass import ProxyType
 
@@ -217,8 +220,11 @@ def _make_variant(key: _Key) -> type:
     global _proxy
     _proxy = root = _proxy_class()
     names, blocked, coroutine = key
+    # Proxy's compiled table has one globals dict (one compilation); the
+    # variant's copies share a copy of it, whose `Proxy` is the variant.
+    rebound = dict(vars(root)['__len__'].__globals__)
     namespace = {
-        name: value
+        name: _rebind(value, rebound)
         for name, value in vars(root).items()
         if name not in _CLASS_METADATA and (name not in CAPABILITIES or name in names)
     }
@@ -232,7 +238,8 @@ def _make_variant(key: _Key) -> type:
         __doc__=f'A `Proxy` whose class has only these capabilities: {listed}.',
         __reduce__=_reduce,
     )
-    made = type('Proxy', (ProxyCore,), namespace)
+    made = type('Proxy', (_slots._ProxySlots,), namespace)
+    rebound['Proxy'] = made
     # Known to the checks before any proxy can have it.
     _keys[made] = key
     ProxyType.__instancecheck__ = _instancecheck  # type: ignore[method-assign]
@@ -241,6 +248,24 @@ def _make_variant(key: _Key) -> type:
     if variant is not made:
         del _keys[made]
     return variant
+
+
+def _rebind(value: Any, rebound: dict[str, Any]) -> Any:
+    """A compiled method of `Proxy`'s, with the variant's globals; else `value`."""
+    if not getattr(value, '_proxy_generated', False):
+        return value
+    copy = types.FunctionType(
+        value.__code__,
+        rebound,
+        value.__name__,
+        value.__defaults__,
+        value.__closure__,
+    )
+    copy.__kwdefaults__ = value.__kwdefaults__
+    copy.__dict__.update(value.__dict__)
+    copy.__qualname__ = value.__qualname__
+    copy.__module__ = value.__module__
+    return copy
 
 
 _proxy: type | None = None

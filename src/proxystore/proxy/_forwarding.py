@@ -50,7 +50,6 @@ __all__ = [
     'SLOT',
     'TEMPLATE_NAMES',
     'WRAPPED',
-    'ProxyCore',
     'compile_methods',
     'forward',
     'rules_of',
@@ -63,25 +62,12 @@ its own, which know its names."""
 _compilations: dict[str, int] = {}
 """How many compilations each file name (less its counter) has named."""
 
-
-class ProxyCore(_slots._ProxySlots):  # pyright: ignore[reportPrivateUsage]
-    """The base of every proxy class: `Proxy`, and its capability variants.
-
-    It adds nothing to the slots. It is the class the compiled methods read
-    the target slot past (on 3.12+), so that one compiled table serves
-    `Proxy` and the classes that are its siblings rather than its subclasses
-    (see `_capabilities`): `super(Proxy, proxy)` refuses those.
-    """
-
-    __slots__ = ()
-
-
 # CPython 3.12+ compiles `super(C, obj).name` to a lookup done in C, with no
 # call and no super object: the cheapest read of a slot past the proxy's own
 # __getattribute__ and properties. Earlier versions would make a super object
 # on every read, so there the methods call the slot's member descriptor.
 _READ_SLOT = (
-    'super(_ProxyCore, self).__proxy_target__'
+    'super(Proxy, self).__proxy_target__'
     if sys.version_info >= (3, 12)
     else '_read_target(self)'
 )
@@ -110,7 +96,6 @@ _WRAPPED_UNRESOLVED = """\
 
 
 TEMPLATE_NAMES: Mapping[str, Any] = {
-    '_ProxyCore': ProxyCore,
     '_UNSET': UNSET,
     '_extract': extract,
     '_read_target': _slots.read_target,
@@ -119,8 +104,9 @@ TEMPLATE_NAMES: Mapping[str, Any] = {
     '_object_getattribute': object.__getattribute__,
     '_object_setattr': object.__setattr__,
 }
-"""The names the templates read. The target's slot is read past
-`ProxyCore` with `super` on 3.12+, with `_read_target` on earlier versions."""
+"""The names the templates read, but `Proxy`: the class whose table they
+make, which `super(Proxy, self)` reads the target's slot past on 3.12+
+(`_read_target` on earlier versions)."""
 
 
 class forward:

@@ -83,7 +83,7 @@ class _Root:
         if not self.rules:
             raise TypeError(f'{cls.__qualname__} declares no forward(...) operation.')
         self.own = own
-        self.names = _names_for(names)
+        self.names = _names_for(cls, names)
         self._wrapped: dict[str, Callable[..., Any]] | None = None
         # Proxy's own names are a global of its hooks, as cheap to read as any.
         methods = self._compile(self.rules, SLOT, cls.__qualname__, names={'own': own})
@@ -159,9 +159,9 @@ class _Root:
         )
 
 
-def _names_for(names: Mapping[str, Any]) -> dict[str, Any]:
+def _names_for(root: type, names: Mapping[str, Any]) -> dict[str, Any]:
     """The templates' names (see `_forwarding`), with the operations' `names`."""
-    template = dict(TEMPLATE_NAMES)
+    template = {**TEMPLATE_NAMES, 'Proxy': root}
     clashes = sorted(
         name for name, value in names.items() if template.get(name, value) is not value
     )
