@@ -19,6 +19,7 @@ from proxystore.proxy import extract
 from proxystore.proxy import get_declared
 from proxystore.proxy import get_factory
 from proxystore.proxy import is_resolved
+from proxystore.proxy import match_capabilities
 from proxystore.proxy import resolve
 
 
@@ -82,3 +83,4 @@ point: Point = simple()
 declared: Proxy[Point] = declare(Proxy(make_point), Point, attributes={'x': 3.0})
 what: Declared | None = get_declared(declared)
 checked: Point = check_declared(declared)
+matched: Proxy[Point] = match_capabilities(declared)
