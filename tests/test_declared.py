@@ -14,9 +14,9 @@ import threading
 from typing import Any
 
 import pytest
-from tests._kinds import Slotted
-from tests._kinds import Wrapped
 
+from _kinds import Slotted
+from _kinds import Wrapped
 from proxystore.factory import SimpleFactory
 from proxystore.proxy import Declared
 from proxystore.proxy import Proxy
