@@ -383,6 +383,7 @@ def test_a_matched_proxy_of_a_class_subscripts_but_does_not_iterate() -> None:
         1 in proxy  # noqa: B015
 
 
+@pytest.mark.event_loop
 def test_a_matched_proxy_of_a_coroutine_runs_and_is_no_iterator() -> None:
     proxy = match_capabilities(Proxy(answer, target=answer(), cache_defaults=True))
     with pytest.raises(TypeError, match='not an iterator'):
@@ -390,6 +391,7 @@ def test_a_matched_proxy_of_a_coroutine_runs_and_is_no_iterator() -> None:
     assert asyncio.run(proxy) == 42
 
 
+@pytest.mark.event_loop
 def test_a_matched_proxy_of_an_async_iterator_iterates() -> None:
     async def collect(values: Any) -> list[int]:
         return [value async for value in values]
@@ -443,6 +445,7 @@ def test_bad_inputs_are_refused() -> None:
         match_capabilities(Proxy(make_int))
 
 
+@pytest.mark.threads
 def test_threads_use_a_matched_proxy_while_it_resolves() -> None:
     calls: list[int] = []
 
@@ -483,6 +486,40 @@ def test_threads_use_a_matched_proxy_while_it_resolves() -> None:
     assert seen == [(False, True, 3, [1, 2, 3], True)] * 16
 
 
+@pytest.mark.threads
+def test_matching_a_proxy_that_other_threads_use_changes_no_answer() -> None:
+    # Documented as a thing to do before sharing, but if it happens, each
+    # operation runs whole on the class it started with (the same code).
+    proxy = Proxy(lambda: [1, 2, 3])
+    extract(proxy)
+    running = threading.Barrier(9)
+    wrong: list[Any] = []
+
+    def use() -> None:
+        running.wait()
+        for _ in range(500):
+            got = (len(proxy), 2 in proxy, list(proxy), proxy.count(1), proxy[0])
+            if got != (3, True, [1, 2, 3], 1, 1):
+                wrong.append(got)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=use) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        running.wait()
+        match_capabilities(proxy)
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert wrong == []
+    assert type(proxy) is not Proxy
+    assert not callable(proxy)
+
+
+@pytest.mark.subprocess
 def test_asyncio_iscoroutine_answers_per_capability_class() -> None:
     # asyncio caches the types it has seen be coroutines for the whole
     # process: a fresh interpreter starts with an empty cache.
