@@ -354,7 +354,7 @@ def test_a_matched_proxy_behaves_as_a_proxy() -> None:
     assert not is_resolved(proxy)
     assert not proxy.__proxy_resolved__
     assert proxy.__proxy_factory__ is make_list
-    assert resolve_async(proxy).result() == [1, 2]
+    resolve(proxy)
     assert is_resolved(proxy)
     assert proxy.__proxy_target__ == [1, 2]
     resolve(proxy)
@@ -484,6 +484,15 @@ def test_threads_use_a_matched_proxy_while_it_resolves() -> None:
         sys.setswitchinterval(interval)
     assert calls == [1]
     assert seen == [(False, True, 3, [1, 2, 3], True)] * 16
+
+
+@pytest.mark.threads
+def test_a_matched_proxy_resolves_in_the_background() -> None:
+    proxy = match_capabilities(Proxy(make_list, target=[1, 2], cache_defaults=True))
+    del proxy.__proxy_wrapped__
+    assert resolve_async(proxy).result() == [1, 2]
+    assert is_resolved(proxy)
+    assert not callable(proxy)
 
 
 @pytest.mark.threads
