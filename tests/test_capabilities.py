@@ -37,6 +37,7 @@ from proxystore.proxy._capabilities import _restore_matched
 from test_forwarding import TARGETS as OPERATION_TARGETS
 from test_forwarding import UNARY
 from test_forwarding import UNARY_NAMES
+from test_resolution import run_all
 
 
 def double(x: int) -> int:
@@ -472,16 +473,9 @@ def test_threads_use_a_matched_proxy_while_it_resolves() -> None:
             )
         )
 
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
-        threads = [threading.Thread(target=use) for _ in range(16)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    finally:
-        sys.setswitchinterval(interval)
+    threads = [threading.Thread(target=use) for _ in range(16)]
+    run_all(threads, 1e-6)
+    assert not any(thread.is_alive() for thread in threads)
     assert calls == [1]
     assert seen == [(False, True, 3, [1, 2, 3], True)] * 16
 

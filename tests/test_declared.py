@@ -26,6 +26,7 @@ from proxystore.proxy import extract
 from proxystore.proxy import forbid_implicit_resolution
 from proxystore.proxy import get_declared
 from proxystore.proxy import is_resolved
+from test_resolution import run_all
 
 
 class Grid:
@@ -164,16 +165,9 @@ def test_threads_see_a_declared_value_or_the_targets() -> None:
             if len(seen) == 50:
                 proxy.total()  # resolves, while others read
 
-    switch = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
-        threads = [threading.Thread(target=use) for _ in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    finally:
-        sys.setswitchinterval(switch)
+    threads = [threading.Thread(target=use) for _ in range(8)]
+    run_all(threads, 1e-6)
+    assert not any(thread.is_alive() for thread in threads)
     assert set(seen) == {((2, 2), 2)}
     assert len(seen) == 8 * 200
     assert calls == [1]
