@@ -266,8 +266,9 @@ def check_declared(proxy: Proxy[T]) -> T:
     """
     _proxy_class('check_declared', proxy)
     target = extract(proxy)
-    declared = _slots.declared_of(proxy)
-    cls = _slots.default_class(proxy)
+    held = _slots.defaults_held(proxy)  # one read: the class and declarations
+    declared = None if held is None else held.declared
+    cls = None if held is None else held.default_class
     problems: list[str] = []
     if cls is not None and not isinstance(target, cls):
         problems.append(
